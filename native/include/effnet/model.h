@@ -1,0 +1,50 @@
+// A compiled model: a validated plan with packed weights, a memory arena per batch size and the
+// kernels chosen for this CPU. run() is thread safe (runs are serialized per model) and allocates
+// nothing once a batch size has been seen.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "effnet/plan.h"
+
+namespace effnet {
+
+enum class KernelSet : int32_t {
+  fast = 0,       // the best kernels this CPU supports (EFFICIENTNET_CPU may force a level)
+  reference = 1,  // the plain scalar reference kernels (the oracle)
+};
+
+struct CompileOptions {
+  int32_t threads = 0;  // 0 = one per hardware core
+  KernelSet kernels = KernelSet::fast;
+  // Forces a CPU kernel level for KernelSet::fast: "" = auto (then the EFFICIENTNET_CPU environment
+  // variable, if set, decides), "scalar" or "generic" (portable C++), "avx2", "avx512", or
+  // "reference". An unknown level, or one this CPU cannot run, makes compile() throw.
+  std::string cpu_level;
+};
+
+class Model {
+ public:
+  static std::unique_ptr<Model> compile(const Plan& plan, const CompileOptions& options);
+  virtual ~Model() = default;
+
+  // input: batch * values[plan.input].size() floats, NHWC.
+  // outputs[i]: batch * values[plan.outputs[i]].size() floats.
+  virtual void run(const float* input, int32_t batch, float* const* outputs) = 0;
+
+  virtual const Plan& plan() const = 0;       // weights may be released after packing: shapes only
+  virtual std::string kernel_name() const = 0;  // e.g. "reference", "scalar", "avx2", "avx512"
+  virtual int32_t threads() const = 0;
+};
+
+// Facts for `efficientnet info`.
+struct RuntimeInfo {
+  std::vector<std::string> cpu_features;  // e.g. {"avx2", "fma", "avx512f"}
+  std::string cpu_kernels;                // what KernelSet::fast resolves to here
+  int32_t hardware_threads = 1;
+};
+RuntimeInfo runtime_info();
+
+}  // namespace effnet
