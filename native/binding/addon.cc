@@ -1,0 +1,88 @@
+// The module's entry point: the only place that lists what the .node exports.
+//   Model                       compiled plan (model_wrap.cc)
+//   info()                      CPU features and kernel levels (for `efficientnet info`)
+//   opCases()                   ids of the core's op table (native/core/op_cases.cc)
+//   checkOpCase(id, options)    one op case, candidate kernels vs the scalar reference
+//   savePlan(plan, path)        writes a plan for the no-Node tools in native/tools
+#include <napi.h>
+
+#include "binding/errors.h"
+#include "binding/executor.h"
+#include "binding/model_wrap.h"
+#include "binding/plan_convert.h"
+#include "core/op_cases.h"
+#include "effnet/model.h"
+#include "effnet/plan.h"
+
+namespace effnet::binding {
+namespace {
+
+Napi::Value info(const Napi::CallbackInfo& cb) {
+  Napi::Env env = cb.Env();
+  return guard(env, [&] {
+    RuntimeInfo ri = runtime_info();
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Array features = Napi::Array::New(env, ri.cpu_features.size());
+    for (size_t i = 0; i < ri.cpu_features.size(); ++i) features.Set(uint32_t(i), ri.cpu_features[i]);
+    o.Set("cpuFeatures", features);
+    o.Set("cpuKernels", ri.cpu_kernels);
+    o.Set("hardwareThreads", ri.hardware_threads);
+    return static_cast<Napi::Value>(o);
+  });
+}
+
+Napi::Value op_case_ids(const Napi::CallbackInfo& cb) {
+  Napi::Env env = cb.Env();
+  const auto& cases = op_cases();
+  Napi::Array ids = Napi::Array::New(env, cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) ids.Set(uint32_t(i), cases[i].id);
+  return ids;
+}
+
+Napi::Value check_op_case_js(const Napi::CallbackInfo& cb) {
+  Napi::Env env = cb.Env();
+  if (!cb[0].IsString()) throw_type_error(env, "an op case id", "id", "a non-string");
+  const std::string id = cb[0].As<Napi::String>().Utf8Value();
+  return guard(env, [&] {
+    CompileOptions options = compile_options_from_js(cb[1]);
+    for (const auto& c : op_cases()) {
+      if (c.id != id) continue;
+      OpCheck r = check_op_case(c, options);
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("maxAbsDiff", r.max_abs_diff);
+      o.Set("nmse", r.nmse);
+      o.Set("maxAbsRef", r.max_abs_ref);
+      o.Set("count", double(r.n));
+      o.Set("seed", Napi::String::New(env, std::to_string(c.seed)));
+      return static_cast<Napi::Value>(o);
+    }
+    throw make_error(env, {kErrPlanInvalid, "no op case named \"" + id + "\""});
+  });
+}
+
+void save_plan_js(const Napi::CallbackInfo& cb) {
+  Napi::Env env = cb.Env();
+  if (!cb[0].IsObject()) throw_type_error(env, "a plan object", "plan", "another value");
+  if (!cb[1].IsString()) throw_type_error(env, "a file path", "path", "a non-string");
+  guard(env, [&] {
+    Plan plan = plan_from_js(cb[0].As<Napi::Object>());
+    validate_plan(plan);
+    save_plan(plan, cb[1].As<Napi::String>().Utf8Value());
+  });
+}
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  Executor::instance().retain();
+  env.AddCleanupHook([] { Executor::instance().release(); });
+  exports.Set("Model", ModelWrap::define(env));
+  exports.Set("info", Napi::Function::New<info>(env, "info"));
+  exports.Set("opCases", Napi::Function::New<op_case_ids>(env, "opCases"));
+  exports.Set("checkOpCase", Napi::Function::New<check_op_case_js>(env, "checkOpCase"));
+  exports.Set("savePlan", Napi::Function::New<save_plan_js>(env, "savePlan"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace effnet::binding
+
+NODE_API_MODULE(efficientnet, effnet::binding::init)

@@ -1,0 +1,15 @@
+// Copies a JS plan object (lib/plan.ts `Plan`) into an effnet::Plan. Checks only the JS-level
+// types here (numbers are integers, weights are Float32Arrays); the core's validate_plan checks
+// the semantics.
+#pragma once
+#include <napi.h>
+
+#include "effnet/model.h"
+#include "effnet/plan.h"
+
+namespace effnet::binding {
+
+Plan plan_from_js(const Napi::Object& plan);
+CompileOptions compile_options_from_js(const Napi::Value& options);
+
+}  // namespace effnet::binding
