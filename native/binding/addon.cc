@@ -11,6 +11,7 @@
 #include "binding/model_wrap.h"
 #include "binding/plan_convert.h"
 #include "core/op_cases.h"
+#include "effnet/error.h"
 #include "effnet/model.h"
 #include "effnet/plan.h"
 
@@ -26,6 +27,9 @@ Napi::Value info(const Napi::CallbackInfo& cb) {
     for (size_t i = 0; i < ri.cpu_features.size(); ++i) features.Set(uint32_t(i), ri.cpu_features[i]);
     o.Set("cpuFeatures", features);
     o.Set("cpuKernels", ri.cpu_kernels);
+    Napi::Array levels = Napi::Array::New(env, ri.cpu_levels.size());
+    for (size_t i = 0; i < ri.cpu_levels.size(); ++i) levels.Set(uint32_t(i), ri.cpu_levels[i]);
+    o.Set("cpuLevels", levels);
     o.Set("hardwareThreads", ri.hardware_threads);
     return static_cast<Napi::Value>(o);
   });
@@ -54,6 +58,8 @@ Napi::Value check_op_case_js(const Napi::CallbackInfo& cb) {
       o.Set("maxAbsRef", r.max_abs_ref);
       o.Set("count", double(r.n));
       o.Set("seed", Napi::String::New(env, std::to_string(c.seed)));
+      o.Set("kernel", r.kernel);
+      o.Set("passed", r.passed);
       return static_cast<Napi::Value>(o);
     }
     throw make_error(env, {kErrPlanInvalid, "no op case named \"" + id + "\""});
@@ -71,6 +77,8 @@ void save_plan_js(const Napi::CallbackInfo& cb) {
   });
 }
 
+}  // namespace
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   Executor::instance().retain();
   env.AddCleanupHook([] { Executor::instance().release(); });
@@ -82,7 +90,10 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   return exports;
 }
 
-}  // namespace
 }  // namespace effnet::binding
 
-NODE_API_MODULE(efficientnet, effnet::binding::init)
+// NODE_API_MODULE pastes the name into an identifier, so it needs an unqualified one.
+static Napi::Object InitEfficientNet(Napi::Env env, Napi::Object exports) {
+  return effnet::binding::init(env, exports);
+}
+NODE_API_MODULE(efficientnet, InitEfficientNet)

@@ -43,6 +43,7 @@ class Model {
 struct RuntimeInfo {
   std::vector<std::string> cpu_features;  // e.g. {"avx2", "fma", "avx512f"}
   std::string cpu_kernels;                // what KernelSet::fast resolves to here
+  std::vector<std::string> cpu_levels;    // every fast level this CPU can run (cpu_level values)
   int32_t hardware_threads = 1;
 };
 RuntimeInfo runtime_info();

@@ -1,0 +1,132 @@
+// The CPU Model: compile = validate + pick a kernel level + pack weights; run = execute the ops in
+// order in a per-batch-size arena. After the first run at a batch size, run() allocates nothing:
+// the arena, the per-value pointer table and the kernels' scratch are all made on that first run,
+// the op list is fixed, and parallel_for keeps its job on the stack.
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <new>
+#include <thread>
+
+#include "core/compiled_op.h"
+#include "core/memory_plan.h"
+#include "core/plan_check.h"
+#include "core/thread_pool.h"
+#include "cpu/levels.h"
+#include "effnet/error.h"
+#include "effnet/model.h"
+
+namespace effnet {
+namespace {
+
+std::string mib(int64_t floats) {
+  return std::to_string((floats * int64_t(sizeof(float)) + (1 << 20) - 1) >> 20) + " MiB";
+}
+
+int32_t hardware_threads() { return std::max(1, int32_t(std::thread::hardware_concurrency())); }
+
+class CpuModel final : public Model {
+ public:
+  CpuModel(const Plan& plan, const CompileOptions& options) {
+    if (options.threads < 0) throw Error(kErrInvalidOption, "threads = " + std::to_string(options.threads) + " must be >= 0");
+    validate_plan(plan);
+    kernels_ = &select_kernels(options.kernels, options.cpu_level);
+    threads_ = options.threads > 0 ? options.threads : hardware_threads();
+    if (kernels_ != &reference_kernels()) threads_ = std::min(threads_, ThreadPool::instance().capacity());
+    try {
+      ops_.reserve(plan.ops.size());
+      for (size_t i = 0; i < plan.ops.size(); ++i) ops_.push_back(compile_op(plan, i, *kernels_));
+      // Keep shapes only: the packed copies are all the kernels need.
+      plan_.values = plan.values;
+      plan_.input = plan.input;
+      plan_.outputs = plan.outputs;
+      plan_.ops.reserve(ops_.size());
+      for (const CompiledOp& op : ops_) plan_.ops.push_back(op.desc);
+    } catch (const std::bad_alloc&) {
+      int64_t weights = 0;
+      for (const OpDesc& op : plan.ops) weights += int64_t(op.weight.size() + op.bias.size() + op.weight2.size() + op.bias2.size());
+      throw Error(kErrOutOfMemory, "out of memory while packing the weights (" + mib(weights) + " of them)");
+    }
+  }
+
+  void run(const float* input, int32_t batch, float* const* outputs) override {
+    if (batch < 1 || batch > kMaxBatch) {
+      throw Error(kErrInputShape, "batch = " + std::to_string(batch) + " must be 1 to 4096");
+    }
+    if (input == nullptr) throw Error(kErrInputShape, "input buffer is null");
+    if (outputs == nullptr) throw Error(kErrInputShape, "output buffer list is null");
+    for (size_t i = 0; i < plan_.outputs.size(); ++i) {
+      if (outputs[i] == nullptr) throw Error(kErrInputShape, "output buffer " + std::to_string(i) + " is null");
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    Arena& arena = arena_for(batch);
+    arena.values[size_t(plan_.input)] = const_cast<float*>(input);  // read in place, never written (validated)
+    const int32_t threads = kernels_ == &reference_kernels() ? 1 : threads_;
+    for (const CompiledOp& op : ops_) run_op(op, arena.values.data(), batch, threads, arena.scratch);
+    for (size_t i = 0; i < plan_.outputs.size(); ++i) {
+      const int32_t v = plan_.outputs[i];
+      std::memcpy(outputs[i], arena.values[size_t(v)], size_t(plan_.values[size_t(v)].size() * batch) * sizeof(float));
+    }
+  }
+
+  const Plan& plan() const override { return plan_; }
+  std::string kernel_name() const override { return kernels_->level; }
+  int32_t threads() const override { return threads_; }
+
+ private:
+  struct Arena {
+    AlignedBuffer memory;
+    std::vector<float*> values;  // per value id
+    float* scratch = nullptr;
+  };
+
+  Arena& arena_for(int32_t batch) {
+    auto it = arenas_.find(batch);
+    if (it != arenas_.end()) return it->second;
+    int64_t scratch = 0;
+    for (const CompiledOp& op : ops_) scratch = std::max(scratch, op_scratch_floats(op, batch));
+    const MemoryLayout layout = plan_memory(plan_, batch, scratch);
+    try {
+      Arena arena;
+      arena.memory = AlignedBuffer(layout.total_floats);
+      arena.values.assign(plan_.values.size(), nullptr);
+      for (size_t v = 0; v < plan_.values.size(); ++v) {
+        if (layout.offset[v] >= 0) arena.values[v] = arena.memory.data() + layout.offset[v];
+      }
+      arena.scratch = arena.memory.data() + layout.scratch_offset;
+      return arenas_.emplace(batch, std::move(arena)).first->second;
+    } catch (const std::bad_alloc&) {
+      throw Error(kErrOutOfMemory, "the activation arena needs " + mib(layout.total_floats) + " for batch " +
+                                       std::to_string(batch) + " and that memory is not available; use a smaller batch");
+    }
+  }
+
+  Plan plan_;
+  std::vector<CompiledOp> ops_;
+  const CpuKernels* kernels_ = nullptr;
+  int32_t threads_ = 1;
+  std::mutex mutex_;
+  std::map<int32_t, Arena> arenas_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> Model::compile(const Plan& plan, const CompileOptions& options) {
+  try {
+    return std::make_unique<CpuModel>(plan, options);
+  } catch (const std::bad_alloc&) {
+    throw Error(kErrOutOfMemory, "out of memory while compiling the model");
+  }
+}
+
+RuntimeInfo runtime_info() {
+  RuntimeInfo info;
+  info.cpu_features = cpu_features();
+  info.cpu_kernels = auto_kernels().level;
+  for (const CpuKernels* k : runnable_levels()) info.cpu_levels.push_back(k->level);
+  info.hardware_threads = hardware_threads();
+  return info;
+}
+
+}  // namespace effnet

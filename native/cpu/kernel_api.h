@@ -1,0 +1,61 @@
+// The contract between the core and the CPU kernels.
+//
+// A CpuKernels table holds, per op, how to pack that op's weights (once, at compile), how much
+// scratch a run needs (sized with the arena, so runs never allocate) and the kernel itself. A table
+// exists per level ("reference", "generic", later "avx2", "avx512"): a SIMD level overrides the ops
+// it has kernels for and inherits the rest from the level below, so kernels can be slotted in one
+// op at a time (ggml-style). Tables are chosen once, at compile (see cpu/levels.h).
+#pragma once
+#include <cstdint>
+
+#include "core/aligned_buffer.h"
+#include "effnet/plan.h"
+
+namespace effnet {
+
+// An op's weights in the layout its kernel wants. Which buffers mean what is the kernel's business
+// (each kernel file documents its layout); `hidden` is se_gate's reduced width Cr, which would
+// otherwise be lost when the plan's raw weights are released.
+struct PackedWeights {
+  AlignedBuffer w, b, w2, b2;
+  int32_t hidden = 0;
+};
+
+// Everything one kernel call sees. Tensors are NHWC with the batch outermost; `in`/`out` are the
+// per-image shapes of x and y. gate/residual/sums/map are null when the op does not use them.
+struct KernelArgs {
+  const OpDesc* op = nullptr;  // k, stride, pad, act, spatial (raw weights may be released)
+  ValueDesc in, out;
+  const PackedWeights* weights = nullptr;
+  const float* x = nullptr;
+  float* y = nullptr;
+  float* sums = nullptr;
+  float* map = nullptr;
+  const float* gate = nullptr;
+  const float* residual = nullptr;
+  int32_t batch = 1;
+  int32_t threads = 1;       // at most this many threads (parallel_for's max_threads)
+  float* scratch = nullptr;  // scratch_floats(...) floats, 64-byte aligned, contents undefined
+};
+
+struct OpKernel {
+  const char* impl;  // which code runs: "reference", "generic", ...
+  // Packs op.weight/bias/weight2/bias2 (already validated) into `out`. Throws std::bad_alloc.
+  void (*pack)(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, PackedWeights* packed);
+  int64_t (*scratch_floats)(const OpDesc& op, const ValueDesc& in, const ValueDesc& out,
+                            const PackedWeights& packed, int32_t batch);
+  void (*run)(const KernelArgs& args);
+};
+
+struct CpuKernels {
+  const char* level;
+  OpKernel ops[kOpKindCount];  // indexed by OpKind
+  const OpKernel& operator[](OpKind kind) const { return ops[int32_t(kind)]; }
+};
+
+// Helpers every level may use for its pack/scratch entries.
+void pack_copy(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, PackedWeights* packed);
+int64_t no_scratch(const OpDesc&, const ValueDesc&, const ValueDesc&, const PackedWeights&, int32_t);
+AlignedBuffer copy_floats(const std::vector<float>& v);
+
+}  // namespace effnet

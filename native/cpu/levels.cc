@@ -1,0 +1,141 @@
+#include "cpu/levels.h"
+
+#include <cstdlib>
+
+#include "cpu/generic.h"
+#include "cpu/reference/reference.h"
+#include "effnet/error.h"
+
+namespace effnet {
+namespace {
+
+bool cpu_has(const char* feature) {
+#if defined(__x86_64__) || defined(__i386__)
+  const std::string f = feature;
+  if (f == "avx2") return __builtin_cpu_supports("avx2");
+  if (f == "fma") return __builtin_cpu_supports("fma");
+  if (f == "avx512f") return __builtin_cpu_supports("avx512f");
+  if (f == "avx512bw") return __builtin_cpu_supports("avx512bw");
+  if (f == "avx512vl") return __builtin_cpu_supports("avx512vl");
+  if (f == "avx512dq") return __builtin_cpu_supports("avx512dq");
+#else
+  (void)feature;
+#endif
+  return false;
+}
+
+struct Level {
+  const char* name;
+  std::vector<const char*> needs;  // CPU features
+  const CpuKernels* (*kernels)();
+  bool own_kernels;  // false: every op inherited from generic (not picked by auto)
+};
+
+// A SIMD level starts as generic under its own name; its own kernels replace entries here.
+CpuKernels inherit(const char* level, const CpuKernels& base) {
+  CpuKernels k = base;
+  k.level = level;
+  return k;
+}
+
+const std::vector<Level>& levels() {
+  static const std::vector<Level> table = {
+      {"generic", {}, [] { return &generic_kernels(); }, true},
+      {"avx2", {"avx2", "fma"}, [] {
+         static const CpuKernels k = inherit("avx2", generic_kernels());
+         return &k;
+       }, false},
+      {"avx512", {"avx512f", "avx512bw", "avx512vl", "avx512dq"}, [] {
+         static const CpuKernels k = inherit("avx512", generic_kernels());
+         return &k;
+       }, false},
+  };
+  return table;
+}
+
+bool supported(const Level& l) {
+  for (const char* f : l.needs) {
+    if (!cpu_has(f)) return false;
+  }
+  return true;
+}
+
+const CpuKernels& by_name(const std::string& name, const char* source) {
+  if (name == "reference") return reference_kernels();
+  const std::string want = name == "scalar" ? "generic" : name;
+  for (const Level& l : levels()) {
+    if (want != l.name) continue;
+    if (!supported(l)) {
+      std::string needs;
+      for (const char* f : l.needs) needs += std::string(needs.empty() ? "" : ", ") + f;
+      throw Error(kErrInvalidOption, std::string(source) + " asks for CPU kernels \"" + name +
+                                    "\", but this CPU lacks " + needs);
+    }
+    return *l.kernels();
+  }
+  throw Error(kErrInvalidOption, std::string(source) + " = \"" + name +
+                                "\" is not a CPU kernel level (expected scalar, generic, avx2, avx512 or reference)");
+}
+
+}  // namespace
+
+const CpuKernels& reference_kernels() {
+  static const CpuKernels k = {"reference",
+                               {
+                                   {"reference", pack_copy, no_scratch, reference_conv_bn_act},
+                                   {"reference", pack_copy, no_scratch, reference_dwconv_bn_act},
+                                   {"reference", pack_copy, reference_se_gate_scratch, reference_se_gate},
+                                   {"reference", pack_copy, no_scratch, reference_pwconv_bn_act},
+                                   {"reference", pack_copy, no_scratch, reference_head_pool},
+                                   {"reference", pack_copy, no_scratch, reference_linear},
+                               }};
+  return k;
+}
+
+const CpuKernels& generic_kernels() {
+  static const CpuKernels k = {
+      "generic",
+      {
+          {"generic", generic_conv_bn_act_pack, no_scratch, generic_conv_bn_act},
+          {"generic", generic_dwconv_bn_act_pack, generic_dwconv_bn_act_scratch, generic_dwconv_bn_act},
+          {"generic", generic_se_gate_pack, generic_se_gate_scratch, generic_se_gate},
+          {"generic", generic_gemm_pack, no_scratch, generic_pwconv_bn_act},
+          {"generic", generic_gemm_pack, generic_head_pool_scratch, generic_head_pool},
+          {"generic", generic_gemm_pack, no_scratch, generic_linear},
+      }};
+  return k;
+}
+
+const CpuKernels& auto_kernels() {
+  const CpuKernels* best = &generic_kernels();
+  for (const Level& l : levels()) {
+    if (l.own_kernels && supported(l)) best = l.kernels();
+  }
+  return *best;
+}
+
+const CpuKernels& select_kernels(KernelSet set, const std::string& cpu_level) {
+  if (set == KernelSet::reference) return reference_kernels();
+  if (!cpu_level.empty()) return by_name(cpu_level, "CompileOptions.cpu_level");
+  const char* env = std::getenv("EFFICIENTNET_CPU");
+  if (env != nullptr && env[0] != '\0') return by_name(env, "EFFICIENTNET_CPU");
+  return auto_kernels();
+}
+
+std::vector<const CpuKernels*> runnable_levels() {
+  std::vector<const CpuKernels*> out;
+  for (const Level& l : levels()) {
+    if (supported(l)) out.push_back(l.kernels());
+  }
+  return out;
+}
+
+std::vector<std::string> cpu_features() {
+  std::vector<std::string> out;
+  for (const char* f : {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"}) {
+    if (cpu_has(f)) out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace effnet
