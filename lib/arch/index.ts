@@ -1,0 +1,9 @@
+/** The architecture as data: variants, block strings, scaling, parameter names, summaries, lowering. */
+export * from './variants';
+export * from './block-string';
+export * from './scaling';
+export * from './spec';
+export * from './params';
+export * from './padding';
+export * from './summary';
+export * from './lower';
