@@ -35,12 +35,18 @@ export interface OpCheckResult {
   maxAbsRef: number;
   count: number;
   seed: string;
+  /** Which code ran, e.g. "avx2/generic" (a level inherits the ops it has no kernel of its own for). */
+  kernel: string;
+  /** Within the core's documented tolerance (kOpCaseMaxNmse, kOpCaseMaxAbs). */
+  passed: boolean;
 }
 
 /** What the native core reports about this machine. */
 export interface NativeInfo {
   cpuFeatures: string[];
   cpuKernels: string;
+  /** Every fast kernel level this CPU can run (values for `cpuLevel`). */
+  cpuLevels: string[];
   hardwareThreads: number;
 }
 

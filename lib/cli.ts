@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * The `efficientnet` command. Exit codes: 0 success, 1 failure (the error's code and message on
+ * stderr), 2 usage error (with a hint to --help).
+ */
+import { EfficientNetError } from './errors';
+import { UsageError, writeOutput } from './cli/io';
+import { infoCommand, infoHelp } from './cli/info';
+import { runCommand, runHelp } from './cli/run';
+import { summaryCommand, summaryHelp } from './cli/summary';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; about: string }> = {
+  summary: { run: summaryCommand, help: summaryHelp, about: 'architecture, parameters and multiply-adds per variant' },
+  run: { run: runCommand, help: runHelp, about: 'logits for a float32 NCHW .npy batch' },
+  info: { run: infoCommand, help: infoHelp, about: 'native binary, CPU features and kernel level' },
+};
+
+const mainHelp = `Usage: efficientnet <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(9)} ${c.about}`)
+  .join('\n')}
+  help      help for a command: efficientnet help <command>
+
+Run "efficientnet <command> --help" for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help') {
+    await writeOutput('-', mainHelp + '\n');
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    await writeOutput('-', (require('../package.json') as { version: string }).version + '\n');
+    return 0;
+  }
+  if (command === 'help') {
+    const topic = rest[0];
+    if (topic !== undefined && !(topic in COMMANDS)) throw new UsageError(`unknown command "${topic}"`);
+    await writeOutput('-', (topic === undefined ? mainHelp : COMMANDS[topic].help) + '\n');
+    return 0;
+  }
+  const entry = COMMANDS[command];
+  if (entry === undefined) throw new UsageError(`unknown command "${command}"`);
+  return entry.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const e = err as Error & { code?: string };
+    if (err instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`efficientnet: ${e.message}\nTry "efficientnet help".\n`);
+      process.exitCode = 2;
+    } else if (err instanceof EfficientNetError) {
+      process.stderr.write(`efficientnet: ${e.code}: ${e.message}\n`);
+      process.exitCode = 1;
+    } else if (err instanceof TypeError || err instanceof RangeError) {
+      process.stderr.write(`efficientnet: ${e.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`efficientnet: unexpected error: ${e.stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
