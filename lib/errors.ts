@@ -32,7 +32,13 @@ export type ErrorCode =
   | 'ERR_INTERNAL'
   | 'ERR_NPY_FORMAT'
   | 'ERR_NATIVE_LOAD'
-  | 'ERR_CUDA_UNAVAILABLE';
+  | 'ERR_CUDA_UNAVAILABLE'
+  /** An image could not be decoded: corrupt, truncated, empty or an unsupported format. */
+  | 'ERR_IMAGE_DECODE'
+  /** An image is larger than the decompression-bomb guard allows (maxPixels). */
+  | 'ERR_IMAGE_TOO_LARGE'
+  /** An image path does not exist. */
+  | 'ERR_IMAGE_NOT_FOUND';
 
 /** Every {@link ErrorCode}, for validation of codes coming back from the native side. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -52,6 +58,9 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_NPY_FORMAT',
   'ERR_NATIVE_LOAD',
   'ERR_CUDA_UNAVAILABLE',
+  'ERR_IMAGE_DECODE',
+  'ERR_IMAGE_TOO_LARGE',
+  'ERR_IMAGE_NOT_FOUND',
 ];
 
 /**

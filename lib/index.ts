@@ -20,3 +20,14 @@ export {
 export { parseSafetensors, writeSafetensors, seededStateDict, type WeightFormat } from './weights';
 export { parseNpy, encodeNpy, type NpyArray } from './npy';
 export type { Plan, PlanOp, OpName } from './plan';
+export {
+  preprocess,
+  preprocessEach,
+  torchvisionPolicy,
+  timmPolicy,
+  timmTfPolicy,
+  tfPolicy,
+  type PreprocessPolicy,
+  type PreprocessOptions,
+  type ImageSource,
+} from './image';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import load from 'node-gyp-build';
 import { EfficientNetError, ERROR_CODES, type ErrorCode } from './errors';
 import type { Plan } from './plan';
+import type { ResampleImageParams } from './image/native-image';
 
 /** Options for compiling a plan. */
 export interface NativeCompileOptions {
@@ -57,6 +58,8 @@ export interface NativeBinding {
   opCases(): string[];
   checkOpCase(id: string, options?: NativeCompileOptions): OpCheckResult;
   savePlan(plan: Plan, file: string): void;
+  /** Pillow-exact resize of interleaved 8-bit pixels (native/image), on libuv's pool. */
+  resampleImage(src: Uint8Array, params: ResampleImageParams): Promise<Uint8Array>;
 }
 
 /** The package root: dist/ and lib/ both sit one level below it. */

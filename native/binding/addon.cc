@@ -4,10 +4,12 @@
 //   opCases()                   ids of the core's op table (native/core/op_cases.cc)
 //   checkOpCase(id, options)    one op case, candidate kernels vs the scalar reference
 //   savePlan(plan, path)        writes a plan for the no-Node tools in native/tools
+//   resampleImage(src, params)  Pillow-exact resize (native/image), on libuv's pool
 #include <napi.h>
 
 #include "binding/errors.h"
 #include "binding/executor.h"
+#include "binding/image_ops.h"
 #include "binding/model_wrap.h"
 #include "binding/plan_convert.h"
 #include "core/op_cases.h"
@@ -87,6 +89,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("opCases", Napi::Function::New<op_case_ids>(env, "opCases"));
   exports.Set("checkOpCase", Napi::Function::New<check_op_case_js>(env, "checkOpCase"));
   exports.Set("savePlan", Napi::Function::New<save_plan_js>(env, "savePlan"));
+  exports.Set("resampleImage", Napi::Function::New<resample_image>(env, "resampleImage"));
   return exports;
 }
 

@@ -22,6 +22,7 @@ inline constexpr const char* kErrInputShape = "ERR_INPUT_SHAPE";     // input/ou
 inline constexpr const char* kErrDisposed = "ERR_DISPOSED";          // model used after dispose()
 inline constexpr const char* kErrOutOfMemory = "ERR_OUT_OF_MEMORY";  // arena or weight allocation failed
 inline constexpr const char* kErrPlanFile = "ERR_PLAN_FILE";         // saved plan file corrupt/unreadable
+inline constexpr const char* kErrImageTooLarge = "ERR_IMAGE_TOO_LARGE"; // image beyond the size guards
 inline constexpr const char* kErrInvalidOption = "ERR_INVALID_OPTION"; // a compile option this build/CPU cannot honour
 inline constexpr const char* kErrInternal = "ERR_INTERNAL";          // anything else
 
