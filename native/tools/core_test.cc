@@ -302,13 +302,13 @@ void test_errors() {
   expect_error(kErrInputShape, "batch 0", [&] { m->run(input.data(), 0, ptrs); });
   expect_error(kErrInputShape, "batch 4097", [&] { m->run(input.data(), 4097, ptrs); });
   expect_error(kErrInputShape, "null input", [&] { m->run(nullptr, 1, ptrs); });
-  expect_error(kErrInternal, "unknown cpu_level", [&] {
+  expect_error(kErrInvalidOption, "unknown cpu_level", [&] {
     CompileOptions c;
     c.cpu_level = "sse9";
     Model::compile(plan, c);
   });
   setenv("EFFICIENTNET_CPU", "bogus", 1);
-  expect_error(kErrInternal, "unknown EFFICIENTNET_CPU", [&] { Model::compile(plan, CompileOptions{}); });
+  expect_error(kErrInvalidOption, "unknown EFFICIENTNET_CPU", [&] { Model::compile(plan, CompileOptions{}); });
   setenv("EFFICIENTNET_CPU", "scalar", 1);
   expect(Model::compile(plan, CompileOptions{})->kernel_name() == "generic", "EFFICIENTNET_CPU=scalar -> generic");
   unsetenv("EFFICIENTNET_CPU");

@@ -1,0 +1,48 @@
+// Run by test/leaks.test.ts in a child process with --expose-gc: repeats a scenario many times and
+// prints the RSS growth between a warmed-up point and the end, as JSON on stdout.
+// Usage: node --expose-gc leak-loop.cjs <scenario> <iterations>
+const { EfficientNet, writeSafetensors, seededStateDict, resolveArch } = require('../../dist/index.js');
+const { seededImageBatch } = require('../../dist/random.js');
+
+const SMALL = { width: 0.5, depth: 0.5, resolution: 64 };
+const weights = writeSafetensors(seededStateDict(resolveArch(SMALL), 1));
+const x = seededImageBatch(2, 64, 1);
+
+const scenarios = {
+  // load, run, dispose: packed weights and arenas must go with dispose()
+  async lifecycle() {
+    const m = await EfficientNet.load({ variant: SMALL, weights });
+    await m.run(x);
+    m.dispose();
+  },
+  // every failing path of load and run
+  async errors() {
+    for (const bad of [weights.subarray(0, 100), Buffer.from('garbage'), writeSafetensors(seededStateDict(resolveArch('b0'), 1))]) {
+      await EfficientNet.load({ variant: SMALL, weights: bad }).catch(() => {});
+    }
+    const m = await EfficientNet.load({ variant: SMALL, weights });
+    await m.run(new Float32Array(7)).catch(() => {});
+    m.dispose();
+    await m.run(x).catch(() => {});
+  },
+  // many runs on one model at several batch sizes: one arena per batch size, nothing per run
+  model: undefined,
+  async runs() {
+    this.model ??= await EfficientNet.load({ variant: SMALL, weights });
+    await Promise.all([this.model.run(x), this.model.run(x.subarray(0, 3 * 64 * 64))]);
+  },
+};
+
+async function main() {
+  const [name, iterations] = [process.argv[2], Number(process.argv[3])];
+  const step = scenarios[name].bind(scenarios);
+  const settle = () => { for (let i = 0; i < 3; i++) global.gc(); };
+  for (let i = 0; i < Math.ceil(iterations / 4); i++) await step(); // warm up allocators and caches
+  settle();
+  const before = process.memoryUsage().rss;
+  for (let i = 0; i < iterations; i++) await step();
+  settle();
+  const after = process.memoryUsage().rss;
+  process.stdout.write(JSON.stringify({ name, iterations, growthMiB: (after - before) / 2 ** 20 }) + '\n');
+}
+main().catch((e) => { console.error(e); process.exit(1); });

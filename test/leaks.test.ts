@@ -1,0 +1,26 @@
+// Nothing leaks: loads, runs, disposes and every error path repeated many times in a child process
+// (with --expose-gc), RSS measured after a warm-up. The bound is loose against allocator noise but
+// tight against a real leak: the small model's packed weights are ~3 MiB, so leaking them (or an
+// arena) on each of 60 iterations would grow RSS by well over 100 MiB.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function growth(scenario: string, iterations: number): number {
+  const script = path.join(__dirname, 'helpers/leak-loop.cjs');
+  const r = spawnSync(process.execPath, ['--expose-gc', script, scenario, String(iterations)], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const result = JSON.parse(r.stdout) as { growthMiB: number };
+  console.log(`${scenario}: RSS growth ${result.growthMiB.toFixed(1)} MiB over ${iterations} iterations`);
+  return result.growthMiB;
+}
+
+describe('no leaks', () => {
+  it.each([
+    ['lifecycle', 60],
+    ['errors', 60],
+    ['runs', 200],
+  ] as const)('%s', (scenario, iterations) => {
+    expect(growth(scenario, iterations)).toBeLessThan(30);
+  });
+});
