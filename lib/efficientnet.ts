@@ -235,7 +235,7 @@ export class EfficientNet {
     }
     const { nhwc, batch } = prepareInput(input, layout, this.resolution);
     const logits = new Float32Array(batch * this.arch.numClasses);
-    const outputs = this.#plan.outputs.map((id) => (id === this.#logitsValue ? logits : new Float32Array(0)));
+    const outputs = this.#plan.outputs.map((id) => (id === this.#logitsValue ? logits : null));
     try {
       await native.run(nhwc, batch, outputs);
     } catch (err) {

@@ -21,8 +21,11 @@ export interface NativeCompileOptions {
 
 /** A compiled plan in the native core. */
 export interface NativeModel {
-  /** Runs a batch: input NHWC, outputs preallocated in plan.outputs order. Settles off the JS thread. */
-  run(input: Float32Array, batch: number, outputs: Float32Array[]): Promise<void>;
+  /**
+   * Runs a batch: input NHWC, outputs preallocated in plan.outputs order (null: not wanted this
+   * time). Settles off the JS thread.
+   */
+  run(input: Float32Array, batch: number, outputs: Array<Float32Array | null>): Promise<void>;
   dispose(): void;
   readonly kernels: string | null;
   readonly threads: number | null;

@@ -18,8 +18,23 @@ import { convOut, convPadding, type PaddingMode } from './padding';
 import { numel } from './params';
 import { expandBlocks, type ArchSpec } from './spec';
 
-/** Values a plan can hand back: class logits, the pooled embedding, the full head map (for CAM). */
-export type PlanOutput = 'logits' | 'embedding' | 'head_map';
+/**
+ * Values a plan can hand back: class logits, the pooled embedding, the full head map (for CAM),
+ * and the multi-scale feature maps: the stem output (stride 2) and the last block output of each
+ * stage 1..7 (strides 2, 4, 8, 16, 16, 32, 32).
+ */
+export type PlanOutput =
+  | 'logits'
+  | 'embedding'
+  | 'head_map'
+  | 'stem'
+  | 'stage1'
+  | 'stage2'
+  | 'stage3'
+  | 'stage4'
+  | 'stage5'
+  | 'stage6'
+  | 'stage7';
 
 /** Options of {@link lowerToPlan}. */
 export interface LowerOptions {
@@ -31,7 +46,9 @@ export interface LowerOptions {
   outputs?: PlanOutput[];
 }
 
-const OUTPUTS: readonly PlanOutput[] = ['logits', 'embedding', 'head_map'];
+const OUTPUTS: readonly PlanOutput[] = [
+  'logits', 'embedding', 'head_map', 'stem', 'stage1', 'stage2', 'stage3', 'stage4', 'stage5', 'stage6', 'stage7',
+];
 
 /**
  * Build the plan.
@@ -87,6 +104,7 @@ export function lowerToPlan(
   let cur = value(h, w, arch.stem);
   const stem = layer('stem', [arch.stem, 3, 3, 3]);
   ops.push({ op: 'conv_bn_act', name: 'stem', x: input, y: cur, k: 3, stride: 2, pad, act: 'swish', weight: stem.weight, bias: stem.bias });
+  const ids: Partial<Record<PlanOutput, number>> = { stem: cur };
 
   let last = arch.stem;
   for (const b of expandBlocks(arch)) {
@@ -121,12 +139,13 @@ export function lowerToPlan(
     ops.push(op);
     cur = out;
     last = b.outChannels;
+    if (b.index === arch.stages[b.stage]!.repeats - 1) ids[`stage${b.stage + 1}` as PlanOutput] = out;
   }
 
   const head = layer('head', [arch.head, last, 1, 1]);
   const pooled = value(1, 1, arch.head);
   const headOp: PlanOp = { op: 'head_pool', name: 'head', x: cur, y: pooled, act: 'swish', weight: head.weight, bias: head.bias };
-  const ids: Record<string, number> = { embedding: pooled };
+  ids.embedding = pooled;
   if (wanted.includes('head_map')) {
     headOp.map = value(h, w, arch.head);
     ids.head_map = headOp.map;

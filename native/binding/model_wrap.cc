@@ -108,13 +108,18 @@ Napi::Value ModelWrap::run(const Napi::CallbackInfo& info) {
                                                std::to_string(want_in)});
   }
   if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != plan.outputs.size()) {
-    throw_type_error(env, "an array of " + std::to_string(plan.outputs.size()) + " Float32Arrays", "outputs",
+    throw_type_error(env, "an array of " + std::to_string(plan.outputs.size()) + " Float32Arrays (or nulls)", "outputs",
                      "another value");
   }
   auto job = std::make_unique<RunJob>(env);
   Napi::Array outs = info[2].As<Napi::Array>();
   for (uint32_t i = 0; i < outs.Length(); ++i) {
-    Napi::Float32Array out = expect_f32(outs.Get(i), "outputs[" + std::to_string(i) + "]");
+    Napi::Value slot = outs.Get(i);
+    if (slot.IsNull() || slot.IsUndefined()) {  // an output this caller does not want
+      job->outputs.push_back(nullptr);
+      continue;
+    }
+    Napi::Float32Array out = expect_f32(slot, "outputs[" + std::to_string(i) + "]");
     const int64_t want = plan.values[plan.outputs[i]].size() * batch;
     if (static_cast<int64_t>(out.ElementLength()) != want) {
       throw make_error(env, {kErrInputShape, "outputs[" + std::to_string(i) + "] holds " +

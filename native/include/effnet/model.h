@@ -31,7 +31,8 @@ class Model {
   virtual ~Model() = default;
 
   // input: batch * values[plan.input].size() floats, NHWC.
-  // outputs[i]: batch * values[plan.outputs[i]].size() floats.
+  // outputs[i]: batch * values[plan.outputs[i]].size() floats, or nullptr when that output is not
+  // wanted this time (it is still computed; only the copy out is skipped).
   virtual void run(const float* input, int32_t batch, float* const* outputs) = 0;
 
   virtual const Plan& plan() const = 0;       // weights may be released after packing: shapes only
