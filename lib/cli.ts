@@ -5,6 +5,7 @@
  */
 import { EfficientNetError } from './errors';
 import { UsageError, writeOutput } from './cli/io';
+import { benchCommand, benchHelp } from './cli/bench';
 import { infoCommand, infoHelp } from './cli/info';
 import { runCommand, runHelp } from './cli/run';
 import { summaryCommand, summaryHelp } from './cli/summary';
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   summary: { run: summaryCommand, help: summaryHelp, about: 'architecture, parameters and multiply-adds per variant' },
   run: { run: runCommand, help: runHelp, about: 'logits for a float32 NCHW .npy batch' },
   info: { run: infoCommand, help: infoHelp, about: 'native binary, CPU features and kernel level' },
+  bench: { run: benchCommand, help: benchHelp, about: 'latency and images/s per variant and batch, optionally vs onnxruntime' },
 };
 
 const mainHelp = `Usage: efficientnet <command> [options]

@@ -1,0 +1,134 @@
+/** What a benchmark produces: the JSON report's shape, the per-side figures, and the table. */
+import type { MachineFacts } from './machine';
+import type { OrtSettings } from './onnxruntime';
+import { median, quantile, relativeSpread } from './stats';
+import { formatTable } from './table';
+import type { Samples } from './measure';
+
+/** The figures of one engine on one row. */
+export interface SideResult {
+  /** Timed runs. */
+  samples: number;
+  /** Rounds they were taken in. */
+  rounds: number;
+  /** Median latency of one batch, over all samples. */
+  medianMs: number;
+  /** 90th percentile latency of one batch. */
+  p90Ms: number;
+  /** batch / median. */
+  imagesPerSecond: number;
+  /** (max - min) of the per-round medians / the median; null with a single round. */
+  noise: number | null;
+  roundMediansMs: number[];
+}
+
+/** One variant at one batch size. */
+export interface BenchRow {
+  variant: string;
+  batch: number;
+  resolution: number;
+  threads: number;
+  kernels: string;
+  ours: SideResult;
+  onnxruntime: SideResult | null;
+  /** Our images/s divided by onnxruntime's (above 1: ours is faster). */
+  ratio: number | null;
+  /** The same ratio from each pair of rounds: [lowest, highest]. */
+  ratioRange: [number, number] | null;
+  /** Both engines on the same input: max |ours - onnxruntime| over the logits, and max |logit|. */
+  agreement: { maxAbsDiff: number; maxAbsLogit: number } | null;
+  /** The process's peak resident memory so far (MiB): cumulative over rows, both engines included. */
+  peakRssMiB: number;
+}
+
+/** The whole report (what --json writes). */
+export interface BenchReport {
+  command: string;
+  date: string;
+  machine: MachineFacts;
+  efficientnet: { version: string; kernels: string; threads: number };
+  onnxruntime: (OrtSettings & { version: string }) | null;
+  settings: { seconds: number; warmupSeconds: number; roundSeconds: number; seed: number; inputSeed: number };
+  rows: BenchRow[];
+}
+
+/**
+ * Summarises one engine's samples.
+ * @param samples - from measure()
+ * @param batch - images per run
+ * @throws never
+ */
+export function summarizeSide(samples: Samples, batch: number): SideResult {
+  const med = median(samples.latenciesMs);
+  const roundMediansMs = samples.rounds.filter((r) => r.length > 0).map((r) => median(r));
+  return {
+    samples: samples.latenciesMs.length,
+    rounds: roundMediansMs.length,
+    medianMs: med,
+    p90Ms: quantile(samples.latenciesMs, 0.9),
+    imagesPerSecond: (batch * 1000) / med,
+    noise: relativeSpread(roundMediansMs, med),
+    roundMediansMs,
+  };
+}
+
+/**
+ * Our speed relative to onnxruntime's, overall and per pair of rounds (round i of each engine ran
+ * back to back, so their ratio is free of the drift between rounds; its spread is the honest
+ * error bar of the ratio).
+ * @throws never
+ */
+export function compareSides(ours: SideResult, theirs: SideResult): { ratio: number; ratioRange: [number, number] | null } {
+  const pairs = Math.min(ours.roundMediansMs.length, theirs.roundMediansMs.length);
+  const perRound = Array.from({ length: pairs }, (_, i) => theirs.roundMediansMs[i]! / ours.roundMediansMs[i]!);
+  return {
+    ratio: theirs.medianMs / ours.medianMs,
+    ratioRange: pairs >= 2 ? [Math.min(...perRound), Math.max(...perRound)] : null,
+  };
+}
+
+function ms(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function rate(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+}
+
+function percent(v: number | null): string {
+  return v === null ? '-' : `${(v * 100).toFixed(0)}%`;
+}
+
+/**
+ * The report as a terminal table, with the settings every figure depends on above it.
+ * @throws never
+ */
+export function formatReport(report: BenchReport): string {
+  const m = report.machine;
+  const lines = [
+    `${m.cpuModel}, ${m.cores} cores, node ${m.node}; efficientnet ${report.efficientnet.version}, ` +
+      `${report.efficientnet.kernels} kernels, ${report.efficientnet.threads} threads` +
+      (report.onnxruntime ? `; onnxruntime-node ${report.onnxruntime.version}, ${report.onnxruntime.intraOpNumThreads} threads` : ''),
+    `median of ${report.settings.seconds} s of runs per row${report.onnxruntime ? ' and engine' : ''}, ` +
+      `in rounds of ${report.settings.roundSeconds} s after ${report.settings.warmupSeconds} s of warm-up; ` +
+      'noise = spread of the per-round medians',
+    '',
+  ];
+  const compare = report.onnxruntime !== null;
+  const header = ['variant', 'batch', 'median ms', 'p90 ms', 'img/s', 'noise'];
+  if (compare) header.push('ort ms', 'ort p90', 'ort img/s', 'ort noise', 'ours/ort', 'per round', 'max |dlogit|');
+  header.push('peak RSS MiB');
+  const rows = report.rows.map((r) => {
+    const cells = [r.variant, String(r.batch), ms(r.ours.medianMs), ms(r.ours.p90Ms), rate(r.ours.imagesPerSecond), percent(r.ours.noise)];
+    if (compare) {
+      const o = r.onnxruntime!;
+      cells.push(ms(o.medianMs), ms(o.p90Ms), rate(o.imagesPerSecond), percent(o.noise));
+      cells.push(`${r.ratio!.toFixed(2)}x`, r.ratioRange ? `${r.ratioRange[0].toFixed(2)}-${r.ratioRange[1].toFixed(2)}` : '-');
+      cells.push(r.agreement ? r.agreement.maxAbsDiff.toExponential(1) : '-');
+    }
+    cells.push(r.peakRssMiB.toFixed(0));
+    return cells;
+  });
+  const right = new Set(header.map((_, i) => i).filter((i) => i > 0));
+  return lines.join('\n') + '\n' + formatTable(header, rows, right);
+}

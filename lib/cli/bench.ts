@@ -1,0 +1,139 @@
+/**
+ * `efficientnet bench`: latency and throughput of our model per variant and batch size, optionally
+ * side by side with onnxruntime-node on the same weights. The harness lives in lib/bench/; this
+ * file only turns the command line into its options and prints the result.
+ */
+import { parseArgs } from 'node:util';
+import { TORCHVISION_VARIANTS, type VariantName } from '../arch';
+import { BenchError, DEFAULT_CACHE_DIR, formatReport, Progress, runBench, type BenchOptions, type BenchReport } from '../bench';
+import { numberOption, splitList, UsageError, writeOutput } from './io';
+import { parseVariant } from './variant';
+
+/** The text of `efficientnet help bench`. */
+export const benchHelp = `Usage: efficientnet bench [options]
+
+Times our model on seeded weights and a seeded input batch: per variant and batch size, the
+median and 90th-percentile latency, images/s, the noise between rounds and the peak memory.
+With --compare onnxruntime, onnxruntime-node runs an ONNX export of the same weights in the same
+process, in rounds interleaved with ours, after checking that both give the same logits.
+Progress goes to stderr, the table to stdout. Never compare figures from different machines.
+
+Options:
+  --variant LIST     variants, comma-separated: b0 … b7 (default b0)
+  --batch LIST       batch sizes, comma-separated (default 1)
+  --threads N        worker threads for both engines (default: one per core)
+  --seconds S        timed seconds per row and engine (default 10)
+  --warmup S         warm-up seconds per row and engine (default 1)
+  --round S          seconds per interleaved round (default 1)
+  --kernels K        fast (default) or reference (the scalar oracle; slow)
+  --seed N           seed of the weights (default 0)
+  --compare ENGINE   also run onnxruntime (needs onnxruntime-node, and Python with torch and
+                     torchvision the first time, to export the ONNX model)
+  --cache DIR        where ONNX exports are kept (default bench/.cache in the package)
+  --python EXE       the Python that exports them (default $PYTHON or python3)
+  --json FILE        also write the report as JSON ("-": standard output, the table then goes
+                     to stderr)
+  -h, --help         this text`;
+
+/** The input batch's seed: fixed, so every run of the bench times the same numbers. */
+const INPUT_SEED = 1;
+
+function positiveInteger(text: string, name: string): number {
+  const n = numberOption(text, name)!;
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} expects positive integers, got "${text}"`);
+  return n;
+}
+
+function seconds(text: string, name: string, min: number): number {
+  const n = numberOption(text, name)!;
+  if (n < min) throw new UsageError(`--${name} expects at least ${min} seconds, got "${text}"`);
+  return n;
+}
+
+/**
+ * Runs `efficientnet bench`.
+ * @param argv - the arguments after "bench"
+ * @returns the exit code: 0, or 1 when the benchmark cannot run (message on stderr)
+ * @throws {UsageError} for a bad command line
+ * @throws {EfficientNetError} from loading or running our model
+ */
+export async function benchCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      variant: { type: 'string', default: 'b0' },
+      batch: { type: 'string', default: '1' },
+      threads: { type: 'string' },
+      seconds: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '1' },
+      round: { type: 'string', default: '1' },
+      kernels: { type: 'string', default: 'fast' },
+      seed: { type: 'string', default: '0' },
+      compare: { type: 'string' },
+      cache: { type: 'string' },
+      python: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    await writeOutput('-', benchHelp + '\n');
+    return 0;
+  }
+  const variants: VariantName[] = [...new Set(splitList(values.variant).map(parseVariant))];
+  const batches = [...new Set(splitList(values.batch).map((b) => positiveInteger(b, 'batch')))];
+  if (variants.length === 0) throw new UsageError('--variant expects at least one variant');
+  if (batches.length === 0) throw new UsageError('--batch expects at least one batch size');
+  if (values.compare !== undefined && values.compare !== 'onnxruntime') {
+    throw new UsageError(`--compare supports onnxruntime only, got "${values.compare}"`);
+  }
+  const compare = values.compare === 'onnxruntime' ? 'onnxruntime' : null;
+  // torchvision, which makes the ONNX export, has B0 … B7 only.
+  const exportable = new Set<string>(TORCHVISION_VARIANTS);
+  const missing = variants.filter((v) => !exportable.has(v));
+  if (compare && missing.length > 0) {
+    throw new UsageError(`--compare onnxruntime needs torchvision's variants (b0 … b7), not ${missing.join(', ')}`);
+  }
+  if (values.kernels !== 'fast' && values.kernels !== 'reference') {
+    throw new UsageError(`--kernels must be fast or reference, got "${values.kernels}"`);
+  }
+  const seed = numberOption(values.seed, 'seed')!;
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed expects an integer 0 … 2^32-1, got "${values.seed}"`);
+
+  const options: BenchOptions = {
+    variants,
+    batches,
+    threads: values.threads === undefined ? undefined : positiveInteger(values.threads, 'threads'),
+    kernels: values.kernels,
+    seconds: seconds(values.seconds, 'seconds', 0),
+    warmupSeconds: seconds(values.warmup, 'warmup', 0),
+    roundSeconds: seconds(values.round, 'round', 0.01),
+    seed,
+    inputSeed: INPUT_SEED,
+    compare,
+    cacheDir: values.cache ?? DEFAULT_CACHE_DIR,
+    python: values.python ?? process.env.PYTHON ?? 'python3',
+    command: ['efficientnet', 'bench', ...argv].join(' '),
+  };
+
+  const progress = new Progress(process.stderr);
+  let report: BenchReport;
+  try {
+    report = await runBench(options, progress);
+  } catch (err) {
+    if (!(err instanceof BenchError)) throw err;
+    progress.clear();
+    process.stderr.write(`efficientnet bench: ${err.message}\n`);
+    return 1;
+  }
+  const table = formatReport(report);
+  if (values.json === '-') {
+    process.stderr.write(table);
+    await writeOutput('-', JSON.stringify(report, null, 2) + '\n');
+  } else {
+    await writeOutput('-', table);
+    if (values.json !== undefined) await writeOutput(values.json, JSON.stringify(report, null, 2) + '\n');
+  }
+  return 0;
+}

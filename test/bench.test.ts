@@ -1,0 +1,202 @@
+// The benchmark harness (`efficientnet bench`, lib/bench/): its statistics, the interleaved timing
+// loop, the progress output, and the command end to end on B0 with tiny time budgets. Speed is
+// never asserted: these check that the figures are there and consistent, not what they are.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  formatTable,
+  hasOnnxRuntime,
+  hasTorch,
+  measure,
+  median,
+  ONNXRUNTIME_INSTALL_HINT,
+  Progress,
+  quantile,
+  relativeSpread,
+  type BenchReport,
+} from '../lib/bench';
+import { cli } from './helpers/cli';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'effnet-bench-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Small budgets: one or two rounds of a few B0 runs. The figures are meaningless; the shapes are not.
+const QUICK = ['--variant', 'b0', '--batch', '1', '--seconds', '0.3', '--warmup', '0.1', '--round', '0.15', '--threads', '2'];
+const python = process.env.PYTHON ?? 'python3';
+
+describe('bench statistics', () => {
+  it.each([
+    { values: [3, 1, 2], q: 0.5, expected: 2 },
+    { values: [4, 1, 3, 2], q: 0.5, expected: 2.5 },
+    { values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], q: 0.9, expected: 9.1 },
+    { values: [7], q: 0.9, expected: 7 },
+    { values: [5, 1], q: 0, expected: 1 },
+    { values: [5, 1], q: 1, expected: 5 },
+  ])('quantile($values, $q) = $expected (linear interpolation, as numpy)', ({ values, q, expected }) => {
+    expect(quantile(values, q)).toBeCloseTo(expected, 12);
+  });
+
+  it('median of nothing is NaN, a bad q is a RangeError, the input is not reordered', () => {
+    expect(median([])).toBeNaN();
+    expect(() => quantile([1], 1.5)).toThrow(RangeError);
+    const values = [3, 1, 2];
+    median(values);
+    expect(values).toEqual([3, 1, 2]);
+  });
+
+  it('relativeSpread: (max - min) / reference, null for one round', () => {
+    expect(relativeSpread([9, 10, 11], 10)).toBeCloseTo(0.2, 12);
+    expect(relativeSpread([10], 10)).toBeNull();
+    expect(relativeSpread([1, 2], 0)).toBeNull();
+  });
+});
+
+describe('bench timing loop', () => {
+  it('interleaves rounds ABBA and gives each contender its time budget', async () => {
+    const calls: string[] = [];
+    const sleeper = (name: string) => () => {
+      calls.push(name);
+      return new Promise((resolve) => setTimeout(resolve, 4));
+    };
+    const rounds: string[] = [];
+    const samples = await measure(
+      [
+        { name: 'a', run: sleeper('a') },
+        { name: 'b', run: sleeper('b') },
+      ],
+      { seconds: 0.06, roundSeconds: 0.02 },
+      { onRound: (name, round) => rounds.push(`${round}${name}`) },
+    );
+    expect(rounds.slice(0, 4)).toEqual(['0a', '0b', '1b', '1a']);
+    for (const s of samples) {
+      expect(s.latenciesMs.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(60);
+      expect(s.rounds.flat()).toEqual(s.latenciesMs);
+      expect(s.rounds.length).toBeGreaterThanOrEqual(2);
+    }
+    expect(calls.length).toBe(samples[0]!.latenciesMs.length + samples[1]!.latenciesMs.length);
+  });
+
+  it('runs a contender at least once, even with no time', async () => {
+    let n = 0;
+    const [s] = await measure([{ name: 'a', run: async () => void n++ }], { seconds: 0, roundSeconds: 1 });
+    expect(n).toBe(1);
+    expect(s!.latenciesMs).toHaveLength(1);
+  });
+});
+
+describe('bench output helpers', () => {
+  function collect(isTTY: boolean): { progress: Progress; text: () => string } {
+    let out = '';
+    return { progress: new Progress({ isTTY, write: (t: string) => (out += t) }), text: () => out };
+  }
+
+  it('rewrites one status line on a terminal', () => {
+    const { progress, text } = collect(true);
+    progress.status('one');
+    progress.status('dropped: too soon after the last status');
+    progress.step('two');
+    progress.line('done');
+    expect(text()).toBe('\r\x1b[Kone\r\x1b[Ktwo\r\x1b[Kdone\n');
+  });
+
+  it('writes plain lines, and no passing status, elsewhere', () => {
+    const { progress, text } = collect(false);
+    progress.status('one');
+    progress.step('two');
+    progress.line('done');
+    progress.clear();
+    expect(text()).toBe('two\ndone\n');
+  });
+
+  it('formatTable pads columns and right-aligns the numeric ones', () => {
+    const t = formatTable(['name', 'ms'], [['b0', '7.5'], ['b3', '123']], new Set([1]));
+    expect(t).toBe('name   ms\n----  ---\nb0    7.5\nb3    123\n');
+  });
+});
+
+describe('efficientnet bench', () => {
+  it('prints a table and writes the JSON report', () => {
+    const json = path.join(dir, 'report.json');
+    const r = cli(['bench', ...QUICK, '--json', json]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const table = r.stdout.toString();
+    expect(table).toMatch(/variant\s+batch\s+median ms\s+p90 ms\s+img\/s\s+noise\s+peak RSS MiB/);
+    expect(table).toMatch(/^b0\s+1\s+\d/m);
+    // Not a terminal: whole lines only, no carriage returns.
+    expect(r.stderr).not.toContain('\r');
+    expect(r.stderr).toMatch(/b0 x1: ours [\d.]+ ms/);
+
+    const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+    expect(report.command).toBe(`efficientnet bench ${QUICK.join(' ')} --json ${json}`);
+    expect(Number.isNaN(Date.parse(report.date))).toBe(false);
+    expect(report.machine.cpuModel).toMatch(/\w/);
+    expect(report.machine.cores).toBeGreaterThanOrEqual(1);
+    expect(report.machine.node).toBe(process.versions.node);
+    expect(report.efficientnet.kernels).toMatch(/\w/);
+    expect(report.efficientnet.threads).toBe(2);
+    expect(report.onnxruntime).toBeNull();
+    expect(report.settings).toMatchObject({ seconds: 0.3, warmupSeconds: 0.1, roundSeconds: 0.15, seed: 0 });
+    expect(report.rows).toHaveLength(1);
+    const [row] = report.rows;
+    expect(row).toMatchObject({ variant: 'b0', batch: 1, resolution: 224, threads: 2, kernels: report.efficientnet.kernels });
+    expect(row!.ours.samples).toBeGreaterThanOrEqual(row!.ours.rounds);
+    expect(row!.ours.medianMs).toBeGreaterThan(0);
+    expect(row!.ours.p90Ms).toBeGreaterThanOrEqual(row!.ours.medianMs);
+    expect(row!.ours.imagesPerSecond).toBeCloseTo(1000 / row!.ours.medianMs, 6);
+    expect(row!.ours.roundMediansMs).toHaveLength(row!.ours.rounds);
+    expect(row!.onnxruntime).toBeNull();
+    expect(row!.ratio).toBeNull();
+    expect(row!.peakRssMiB).toBeGreaterThan(10);
+  });
+
+  it.each([
+    { args: ['--batch', '0'], message: /--batch expects positive integers/ },
+    { args: ['--variant', 'b9'], message: /unknown variant "b9"/ },
+    { args: ['--compare', 'tensorflow'], message: /--compare supports onnxruntime only/ },
+    { args: ['--compare', 'onnxruntime', '--variant', 'l2'], message: /needs torchvision's variants/ },
+    { args: ['--kernels', 'turbo'], message: /--kernels must be fast or reference/ },
+    { args: ['--seconds=-1'], message: /--seconds expects at least 0 seconds/ },
+  ])('usage error (exit 2): $args', ({ args, message }) => {
+    const r = cli(['bench', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('efficientnet bench --compare onnxruntime', () => {
+  it('explains how to export the ONNX model when Python has no torch', (ctx) => {
+    ctx.skip(!hasOnnxRuntime(), `onnxruntime-node is not installed (${ONNXRUNTIME_INSTALL_HINT})`);
+    const cache = path.join(dir, 'no-torch-cache');
+    const r = cli(['bench', ...QUICK, '--compare', 'onnxruntime', '--cache', cache, '--python', path.join(dir, 'no-such-python')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot import torch[\s\S]*tools\/onnx\/export\.py --variant b0 --weights \S+\.safetensors --output \S+\.onnx --batch-dynamic/);
+    // The weights the export needs are left there, named in the message.
+    expect(readdirSync(cache).filter((f) => f.endsWith('.safetensors'))).toHaveLength(1);
+  });
+
+  it('exports B0, checks both engines agree, and reports both sides and the ratio', (ctx) => {
+    ctx.skip(!hasOnnxRuntime(), `onnxruntime-node is not installed (${ONNXRUNTIME_INSTALL_HINT})`);
+    ctx.skip(!hasTorch(python), `${python} has no torch/torchvision to export the ONNX model (apt-get install python3-torch python3-torchvision)`);
+    const cache = path.join(dir, 'cache');
+    const json = path.join(dir, 'compare.json');
+    const r = cli(['bench', ...QUICK, '--compare', 'onnxruntime', '--cache', cache, '--json', json]);
+    expect(r.stderr).not.toMatch(/efficientnet bench:/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/exporting b0 \(seed 0\) to ONNX/);
+    expect(r.stdout.toString()).toMatch(/ort ms\s+ort p90\s+ort img\/s\s+ort noise\s+ours\/ort\s+per round\s+max \|dlogit\|/);
+    expect(readdirSync(cache).filter((f) => f.endsWith('.onnx'))).toHaveLength(1);
+    expect(readdirSync(cache).filter((f) => f.endsWith('.safetensors'))).toHaveLength(0);
+
+    const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+    expect(report.onnxruntime).toMatchObject({ intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    expect(report.onnxruntime!.version).toMatch(/^1\.\d+/);
+    const [row] = report.rows;
+    expect(row!.onnxruntime!.medianMs).toBeGreaterThan(0);
+    expect(row!.ratio).toBeCloseTo(row!.onnxruntime!.medianMs / row!.ours.medianMs, 9);
+    expect(row!.agreement!.maxAbsLogit).toBeGreaterThan(0.1);
+    expect(row!.agreement!.maxAbsDiff).toBeLessThan(1e-4 * row!.agreement!.maxAbsLogit);
+  });
+});
