@@ -6,6 +6,8 @@
 import { EfficientNetError } from './errors';
 import { UsageError, writeOutput } from './cli/io';
 import { benchCommand, benchHelp } from './cli/bench';
+import { camCommand, camHelp } from './cli/cam';
+import { classifyCommand, classifyHelp } from './cli/classify';
 import { infoCommand, infoHelp } from './cli/info';
 import { runCommand, runHelp } from './cli/run';
 import { summaryCommand, summaryHelp } from './cli/summary';
@@ -14,6 +16,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   summary: { run: summaryCommand, help: summaryHelp, about: 'architecture, parameters and multiply-adds per variant' },
   run: { run: runCommand, help: runHelp, about: 'logits for a float32 NCHW .npy batch' },
   info: { run: infoCommand, help: infoHelp, about: 'native binary, CPU features and kernel level' },
+  classify: { run: classifyCommand, help: classifyHelp, about: 'top-k ImageNet labels for image files' },
+  cam: { run: camCommand, help: camHelp, about: 'class activation map of an image as a PNG overlay' },
   bench: { run: benchCommand, help: benchHelp, about: 'latency and images/s per variant and batch, optionally vs onnxruntime' },
 };
 

@@ -1,12 +1,47 @@
 /**
  * The public model: `EfficientNet.load()` turns a variant (or custom scaling) and a weight file
- * into a compiled native plan; `run()` computes logits off the JS thread.
+ * into a compiled native plan; `run()` computes logits off the JS thread, and `classify()`,
+ * `classifyMany()`, `embed()`, `features()` and `cam()` take images (paths or bytes, preprocessed
+ * with the model's policy) or already-preprocessed tensors. Every method goes through one internal
+ * path, `#execute(plan, input, outputs)`.
+ *
+ * ONE plan serves run/classify/embed/cam: it exports logits, the pooled embedding and the head map
+ * (the CAM input). Those two extra outputs cost no measurable arena (B0, RSS after the first run:
+ * 6.0 MiB at batch 1 and 46.3 MiB at batch 8 with or without them). The stem and stage maps
+ * (features()) do: exporting all of them keeps them alive to the end of the run and grows the
+ * arena by 38% (8.3 / 64.6 MiB), more than every classify() should pay for a method most callers
+ * never use. So features() gets a second plan, compiled on its first call (see #featurePlan).
  */
 import { promises as fs } from 'node:fs';
-import { resolveArch, lowerToPlan, type ArchSpec, type CustomScaling, type PaddingMode, type VariantName } from './arch';
+import {
+  resolveArch,
+  lowerToPlan,
+  type ArchSpec,
+  type CustomScaling,
+  type PaddingMode,
+  type PlanOutput,
+  type VariantName,
+} from './arch';
+import { Batcher, resolveBatching, type BatchingOptions, type ResolvedBatching } from './batcher';
+import { rawCam, renderCam, upsampleNormalized } from './cam';
+import { topIndices, topPredictions, softmax, type Prediction } from './classify';
+import { defaultPolicy } from './default-policy';
 import { EfficientNetError, checkNumber, invalidParameterError, is } from './errors';
+import { DEFAULT_FEATURE_STAGES, FeatureMap, checkStages, nhwcToNchw, stageOutput, stageStride } from './features';
+import {
+  policyResolution,
+  preprocess,
+  preprocessEach,
+  validatePolicy,
+  type ImageSource,
+  type PreprocessOptions,
+  type PreprocessPolicy,
+} from './image';
 import { prepareInput, type Layout, type TensorLike } from './input';
+import { resolveLabels } from './labels';
 import { getNative, wrapNativeError, type NativeModel } from './native';
+import { orderedWindow } from './ordered-window';
+import type { ValueDesc } from './plan';
 import { Tensor } from './tensor';
 import {
   defaultBnEps,
@@ -16,6 +51,8 @@ import {
   parseSafetensors,
   resolveParams,
   seededStateDict,
+  type FoldedParams,
+  type TensorData,
   type WeightFormat,
 } from './weights';
 
@@ -47,6 +84,91 @@ export interface LoadOptions {
   seed?: number;
   /** Kernels: 'fast' (default) or the scalar 'reference' ones (slow; for checking). */
   kernels?: 'fast' | 'reference';
+  /**
+   * Class names, one per class (a custom head). Default: torchvision's ImageNet names when the
+   * model has 1000 classes, else `class_0`, `class_1`, …
+   */
+  labels?: readonly string[];
+  /**
+   * How images become input for classify/embed/features/cam. Default: see `defaultPolicy` in
+   * docs/API.md (torchvision's for torchvision B0–B7 weights, timm's for timm `tf_` weights, a
+   * scaled 256/224 resize + crop otherwise). Without `resolution`, the model is compiled at the
+   * policy's size.
+   */
+  preprocessing?: PreprocessPolicy;
+  /** Dynamic batching of concurrent classify() calls; false runs each call on its own. */
+  batching?: BatchingOptions | false;
+}
+
+/** Images (paths or encoded bytes, one or many) or an already-preprocessed float32 batch. */
+export type ModelInput = ImageSource | readonly ImageSource[] | Float32Array | TensorLike;
+
+/** Options shared by the methods that take {@link ModelInput}. */
+export interface InputOptions {
+  /** For image inputs: the resampler and decoding options of lib/image (not layout/out). */
+  preprocess?: Omit<PreprocessOptions, 'layout' | 'out'>;
+  /** For tensor inputs: their memory order, 'nchw' (default) or 'nhwc', as run()'s `layout`. */
+  inputLayout?: Layout;
+}
+
+/** Options of {@link EfficientNet.classify}. */
+export interface ClassifyOptions extends InputOptions {
+  /** Classes per image, most probable first (default 5). */
+  topK?: number;
+}
+
+/** Options of {@link EfficientNet.classifyMany}. */
+export interface ClassifyManyOptions {
+  /** Classes per image (default 5). */
+  topK?: number;
+  /** Images in flight (decoding or waiting for their batch); default 2 x maxBatch (4 without batching). */
+  concurrency?: number;
+  /** Resampler and decoding options of lib/image (not layout/out). */
+  preprocess?: Omit<PreprocessOptions, 'layout' | 'out'>;
+}
+
+/** One image's outcome in {@link EfficientNet.classifyMany}, in input order. */
+export type ClassifyManyItem =
+  | { index: number; source: ImageSource; result: Prediction[]; error?: undefined }
+  | { index: number; source: ImageSource; result?: undefined; error: EfficientNetError };
+
+/** Options of {@link EfficientNet.features}. */
+export interface FeaturesOptions extends InputOptions {
+  /** Stages whose last map to return: 0 (stem) … 7. Default [1, 2, 3, 5, 7] (strides 2 … 32). */
+  stages?: readonly number[];
+  /** Memory order of the returned maps: 'nchw' (default, as PyTorch) or 'nhwc' (as computed). */
+  layout?: Layout;
+}
+
+/** Options of {@link EfficientNet.cam}. */
+export interface CamOptions extends InputOptions {
+  /** The class(es) to explain; default the topK most probable. */
+  classIndex?: number | readonly number[];
+  /** How many of the most probable classes to explain when classIndex is not given (default 1). */
+  topK?: number;
+  /** Weight of the colour map over the image in `png`, 0..1 (default 0.5). */
+  alpha?: number;
+}
+
+/** The class activation map of one class, see {@link EfficientNet.cam}. */
+export interface CamResult {
+  classIndex: number;
+  label: string;
+  /** Softmax probability of the class. */
+  probability: number;
+  /** The class logit (= mean of raw + the classifier bias). */
+  logit: number;
+  /** Size of `map` and `png`: the preprocessed input's (the model resolution). */
+  width: number;
+  height: number;
+  /** width * height values in [0, 1]: the map upsampled bilinearly and min-max normalized. */
+  map: Float32Array;
+  /** rawWidth * rawHeight values, un-normalized: sum_k W[c, k] f_k(x, y) over the head map. */
+  raw: Float32Array;
+  rawWidth: number;
+  rawHeight: number;
+  /** The map in turbo colours blended over the preprocessed image, as PNG. */
+  png: Buffer;
 }
 
 /** Options of {@link EfficientNet.run}. */
@@ -57,7 +179,66 @@ export interface RunOptions {
 
 const LOAD_KEYS = new Set([
   'variant', 'weights', 'format', 'padding', 'bnEps', 'threads', 'numClasses', 'resolution', 'seed', 'kernels',
+  'labels', 'preprocessing', 'batching',
 ]);
+
+// run/classify/embed/cam: see the module comment for why the stage maps are not here.
+const MAIN_OUTPUTS: PlanOutput[] = ['logits', 'embedding', 'head_map'];
+const FEATURE_OUTPUTS: PlanOutput[] = ['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'stage5', 'stage6', 'stage7'];
+
+/** A compiled plan and where its outputs are. */
+interface Compiled {
+  native: NativeModel;
+  /** plan.outputs: value ids in the order native.run() takes its buffers. */
+  order: number[];
+  /** Per exported output: its value id and per-image shape. */
+  outputs: Map<PlanOutput, { id: number; shape: ValueDesc }>;
+}
+
+function compile(
+  arch: ArchSpec,
+  folded: FoldedParams,
+  lower: { padding: PaddingMode; resolution: number; outputs: PlanOutput[] },
+  options: { threads: number; kernels: 'fast' | 'reference' },
+  stack: Error,
+): Compiled {
+  const { plan, outputs } = lowerToPlan(arch, folded, lower);
+  let native: NativeModel;
+  try {
+    native = new (getNative().Model)(plan, options);
+  } catch (err) {
+    throw wrapNativeError(err, stack);
+  }
+  const map = new Map(lower.outputs.map((name) => [name, { id: outputs[name], shape: plan.values[outputs[name]] }]));
+  return { native, order: plan.outputs, outputs: map };
+}
+
+function checkOptions<T>(options: T, name: string, keys: readonly string[]): T & object {
+  if (options === undefined) return {} as T & object;
+  if (!is.plainObject(options)) throw invalidParameterError(name, 'an object', options);
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) throw invalidParameterError(name, `only ${keys.join(', ')}`, key, 'type');
+  }
+  return options;
+}
+
+function checkPreprocessOptions(value: unknown): PreprocessOptions {
+  if (value === undefined) return {};
+  if (!is.plainObject(value)) throw invalidParameterError('options.preprocess', 'an object', value);
+  for (const key of ['layout', 'out']) {
+    // The model decides both (it reads NHWC into its own buffer); silently ignoring them would lie.
+    if (key in value) throw invalidParameterError('options.preprocess', `no ${key} (the model sets it)`, key, 'type');
+  }
+  return value as PreprocessOptions;
+}
+
+function isTensorInput(input: unknown): input is Float32Array | TensorLike {
+  if (ArrayBuffer.isView(input)) return !(input instanceof Uint8Array); // a Buffer is image bytes
+  return is.plainObject(input) && 'data' in input && 'dims' in input;
+}
+
+// Where load() got its weights, kept so that #featurePlan can fold them again.
+type WeightsOrigin = { kind: 'file'; path: string } | { kind: 'buffer'; bytes: Uint8Array } | { kind: 'random'; seed: number };
 
 async function readWeights(weights: string | Uint8Array): Promise<Uint8Array> {
   if (typeof weights !== 'string') return weights;
@@ -71,6 +252,28 @@ async function readWeights(weights: string | Uint8Array): Promise<Uint8Array> {
       { cause: err },
     );
   }
+}
+
+// The raw tensors of a weight source (random: the seeded init, regenerated).
+async function readTensors(arch: ArchSpec, origin: WeightsOrigin, format: WeightFormat): Promise<Map<string, TensorData>> {
+  if (origin.kind === 'random') return seededStateDict(arch, origin.seed, format);
+  return parseSafetensors(origin.kind === 'file' ? await readWeights(origin.path) : origin.bytes);
+}
+
+// Tensors -> BN-folded layers. Empties `tensors` on the way (the raw copies can go before packing
+// doubles the memory).
+function foldTensors(arch: ArchSpec, tensors: Map<string, TensorData>, format: WeightFormat, bnEps: number): FoldedParams {
+  const params = resolveParams(arch, tensors, format);
+  tensors.clear();
+  const folded = foldBatchNorm(arch, params, { eps: bnEps });
+  params.clear();
+  return folded;
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
 }
 
 /** An EfficientNet compiled for this machine. */
@@ -87,35 +290,64 @@ export class EfficientNet {
   readonly padding: PaddingMode;
   /** Batch-norm epsilon folded into the weights. */
   readonly bnEps: number;
-  #native: NativeModel | undefined;
-  readonly #logitsValue: number;
-  readonly #plan: { outputs: number[] };
+  /** Class names by index. */
+  readonly labels: readonly string[];
+  /** How images are preprocessed for this model (its size equals {@link resolution}). */
+  readonly preprocessing: PreprocessPolicy;
+  /** Dynamic batching of classify calls, or null when off. */
+  readonly batching: Readonly<ResolvedBatching> | null;
+  #main: Compiled | undefined;
+  #features: Promise<Compiled> | undefined;
+  #disposed = false;
+  readonly #batcher: Batcher | undefined;
+  readonly #origin: WeightsOrigin;
+  readonly #compileOptions: { threads: number; kernels: 'fast' | 'reference' };
+  // The classifier as the weights hold it (never BN-folded): CAM needs its rows in TS. [classes, head]
+  readonly #classifier: { weight: Float32Array; bias: Float32Array };
 
   private constructor(init: {
     arch: ArchSpec;
     resolution: number;
-    weightsSource: 'file' | 'buffer' | 'random';
+    origin: WeightsOrigin;
     format: WeightFormat;
     padding: PaddingMode;
     bnEps: number;
-    native: NativeModel;
-    outputs: number[];
-    logitsValue: number;
+    labels: readonly string[];
+    preprocessing: PreprocessPolicy;
+    batching: ResolvedBatching | null;
+    main: Compiled;
+    classifier: { weight: Float32Array; bias: Float32Array };
+    compileOptions: { threads: number; kernels: 'fast' | 'reference' };
   }) {
     this.arch = init.arch;
     this.resolution = init.resolution;
-    this.weightsSource = init.weightsSource;
+    this.#origin = init.origin;
+    this.weightsSource = init.origin.kind;
     this.format = init.format;
     this.padding = init.padding;
     this.bnEps = init.bnEps;
-    this.#native = init.native;
-    this.#plan = { outputs: init.outputs };
-    this.#logitsValue = init.logitsValue;
+    this.labels = init.labels;
+    this.preprocessing = init.preprocessing;
+    this.batching = init.batching;
+    this.#main = init.main;
+    this.#classifier = init.classifier;
+    this.#compileOptions = init.compileOptions;
+    if (init.batching) {
+      const perImage = 3 * init.resolution * init.resolution;
+      const main = init.main;
+      this.#batcher = new Batcher(
+        async (input, batch) => (await this.#execute(main, input, batch, ['logits'])).logits,
+        perImage,
+        init.arch.numClasses,
+        init.batching,
+      );
+    }
   }
 
   /**
    * Builds the network, reads and checks the weights, folds batch norm and compiles the plan.
-   * @throws {TypeError | RangeError} for invalid options
+   * @throws {TypeError | RangeError} for invalid options (labels of the wrong length: RangeError;
+   *   a preprocessing policy whose size differs from `resolution`: RangeError)
    * @throws {EfficientNetError} ERR_WEIGHTS_FORMAT (unreadable file), ERR_WEIGHTS_MISSING /
    *   ERR_WEIGHTS_UNEXPECTED / ERR_WEIGHTS_SHAPE / ERR_WEIGHTS_VARIANT (tensors that do not fit the
    *   variant), ERR_OUT_OF_MEMORY, ERR_NATIVE_LOAD (no addon for this platform)
@@ -146,16 +378,26 @@ export class EfficientNet {
     if (weights !== undefined && typeof weights !== 'string' && !(weights instanceof Uint8Array)) {
       throw invalidParameterError('options.weights', 'a file path or a Uint8Array/Buffer', weights);
     }
+    const policy = options.preprocessing === undefined ? undefined : validatePolicy(options.preprocessing);
+    const batching = resolveBatching(options.batching, 'options.batching');
+    const resolution =
+      options.resolution ?? (policy ? policyResolution(policy) : undefined);
+    if (policy && resolution !== policyResolution(policy)) {
+      throw invalidParameterError('options.preprocessing', `a policy producing ${resolution}x${resolution} (options.resolution)`,
+        policyResolution(policy), 'range');
+    }
 
     let arch = resolveArch(variant, { numClasses: options.numClasses });
-    let tensors;
-    let weightFormat: WeightFormat;
-    if (weights === undefined) {
-      weightFormat = format === 'auto' ? 'torchvision' : format;
-      tensors = seededStateDict(arch, seed, weightFormat);
-    } else {
-      tensors = parseSafetensors(await readWeights(weights));
-      weightFormat = format === 'auto' ? detectFormat([...tensors.keys()]) : format;
+    const origin: WeightsOrigin =
+      weights === undefined
+        ? { kind: 'random', seed }
+        : typeof weights === 'string'
+          ? { kind: 'file', path: weights }
+          : { kind: 'buffer', bytes: weights };
+    let weightFormat: WeightFormat = format === 'auto' ? 'torchvision' : format;
+    const tensors = await readTensors(arch, origin, weightFormat);
+    if (origin.kind !== 'random') {
+      if (format === 'auto') weightFormat = detectFormat([...tensors.keys()]);
       if (options.numClasses === undefined) {
         const fromFile = numClassesOf(tensors, weightFormat);
         if (fromFile !== undefined && fromFile !== arch.numClasses) {
@@ -163,29 +405,26 @@ export class EfficientNet {
         }
       }
     }
-    const params = resolveParams(arch, tensors, weightFormat);
-    tensors.clear(); // the raw copies can go before packing doubles the memory
+    const labels = resolveLabels(arch.numClasses, options.labels);
     const bnEps = options.bnEps ?? defaultBnEps(arch.variant, weightFormat);
-    const folded = foldBatchNorm(arch, params, { eps: bnEps });
-    params.clear();
-    const resolution = options.resolution ?? arch.resolution;
-    const { plan, outputs } = lowerToPlan(arch, folded, { padding, resolution, outputs: ['logits'] });
-    let native: NativeModel;
-    try {
-      native = new (getNative().Model)(plan, { threads, kernels });
-    } catch (err) {
-      throw wrapNativeError(err, stack);
-    }
+    const folded = foldTensors(arch, tensors, weightFormat, bnEps);
+    const size = resolution ?? arch.resolution;
+    const compileOptions = { threads, kernels };
+    const main = compile(arch, folded, { padding, resolution: size, outputs: MAIN_OUTPUTS }, compileOptions, stack);
+    const cls = folded.get('classifier')!;
     return new EfficientNet({
       arch,
-      resolution,
-      weightsSource: weights === undefined ? 'random' : typeof weights === 'string' ? 'file' : 'buffer',
+      resolution: size,
+      origin,
       format: weightFormat,
       padding,
       bnEps,
-      native,
-      outputs: plan.outputs,
-      logitsValue: outputs.logits,
+      labels,
+      preprocessing: policy ?? defaultPolicy(arch, weightFormat, padding, size),
+      batching,
+      main,
+      classifier: { weight: cls.weight.slice(), bias: cls.bias.slice() },
+      compileOptions,
     });
   }
 
@@ -201,17 +440,17 @@ export class EfficientNet {
 
   /** The CPU kernel level in use (e.g. "generic", "avx512"), or null once disposed. */
   get kernels(): string | null {
-    return this.#native?.kernels ?? null;
+    return this.#main?.native.kernels ?? null;
   }
 
   /** Worker threads used per inference, or null once disposed. */
   get threads(): number | null {
-    return this.#native?.threads ?? null;
+    return this.#main?.native.threads ?? null;
   }
 
   /** True after {@link dispose}. */
   get disposed(): boolean {
-    return this.#native === undefined;
+    return this.#disposed;
   }
 
   /**
@@ -224,32 +463,297 @@ export class EfficientNet {
    */
   async run(input: Float32Array | TensorLike, options: RunOptions = {}): Promise<Tensor> {
     const stack = new Error();
-    const native = this.#native;
-    if (native === undefined) {
-      throw new EfficientNetError('ERR_DISPOSED', 'This model has been disposed; load it again to run it');
-    }
-    if (!is.plainObject(options)) throw invalidParameterError('options', 'an object', options);
-    const layout = options.layout ?? 'nchw';
-    if (!is.inArray(layout, ['nchw', 'nhwc'] as const)) {
-      throw invalidParameterError('options.layout', "'nchw' or 'nhwc'", layout);
-    }
-    const { nhwc, batch } = prepareInput(input, layout, this.resolution);
-    const logits = new Float32Array(batch * this.arch.numClasses);
-    const outputs = this.#plan.outputs.map((id) => (id === this.#logitsValue ? logits : null));
-    try {
-      await native.run(nhwc, batch, outputs);
-    } catch (err) {
-      throw wrapNativeError(err, stack);
-    }
+    const main = this.#live();
+    const { layout } = checkOptions(options, 'options', ['layout']);
+    const { nhwc, batch } = prepareInput(input, this.#layout(layout, 'options.layout'), this.resolution);
+    const { logits } = await this.#execute(main, nhwc, batch, ['logits'], stack);
     return new Tensor(logits, [batch, this.arch.numClasses]);
   }
 
   /**
+   * Classifies images: the top-k classes of each, with softmax probabilities. Concurrent calls are
+   * merged into shared native runs when batching is on (the default).
+   *
+   * @param images - one or many image paths or encoded bytes (preprocessed with
+   *   {@link preprocessing}), or an already-preprocessed float32 batch as run() takes it
+   * @param options - topK (default 5), preprocess options, inputLayout for tensors
+   * @returns per image, its top-k predictions, most probable first
+   * @throws {TypeError | RangeError} for bad arguments
+   * @throws {EfficientNetError} all or nothing: the first image that fails to load rejects the
+   *   call, naming the image (ERR_IMAGE_DECODE, ERR_IMAGE_TOO_LARGE, ERR_IMAGE_NOT_FOUND);
+   *   ERR_INPUT_SHAPE / ERR_INPUT_DTYPE for tensors; ERR_DISPOSED
+   * @example
+   * ```ts
+   * const [top] = await model.classify('cat.jpg');
+   * console.log(top[0].label, top[0].probability);
+   * ```
+   */
+  async classify(images: ModelInput, options: ClassifyOptions = {}): Promise<Prediction[][]> {
+    const stack = new Error();
+    this.#live();
+    const o = checkOptions(options, 'options', ['topK', 'preprocess', 'inputLayout']);
+    const k = this.#topK(o.topK, 5);
+    const { nhwc, batch } = await this.#input(images, o);
+    const logits = await this.#logits(nhwc, batch, stack);
+    const n = this.arch.numClasses;
+    return Array.from({ length: batch }, (_, i) => topPredictions(logits.subarray(i * n, (i + 1) * n), k, this.labels));
+  }
+
+  /**
+   * Classifies a stream of images with bounded memory: up to `concurrency` images are decoded and
+   * in flight at once (decoding on sharp's threads overlaps the native runs, which batching
+   * merges), and results come out in input order. A bad image yields an item with `error`
+   * (its code says why) and the others carry on.
+   *
+   * @param sources - paths or encoded bytes, as an iterable or async iterable (e.g. a directory walk)
+   * @param options - topK (default 5), concurrency, preprocess options
+   * @returns an async iterable of `{ index, source, result }` or `{ index, source, error }`
+   * @throws {TypeError | RangeError} for bad options (at the call) or a source that is neither a
+   *   path nor bytes (ends the iteration at that item)
+   * @example
+   * ```ts
+   * for await (const item of model.classifyMany(files)) {
+   *   if (item.error) console.error(item.source, item.error.code);
+   *   else console.log(item.source, item.result[0].label);
+   * }
+   * ```
+   */
+  classifyMany(
+    sources: Iterable<ImageSource> | AsyncIterable<ImageSource>,
+    options: ClassifyManyOptions = {},
+  ): AsyncIterable<ClassifyManyItem> {
+    const stack = new Error();
+    this.#live();
+    if (!is.defined(sources) || !(Symbol.iterator in Object(sources) || Symbol.asyncIterator in Object(sources))) {
+      throw invalidParameterError('sources', 'an iterable or async iterable of image paths or bytes', sources);
+    }
+    const o = checkOptions(options, 'options', ['topK', 'concurrency', 'preprocess']);
+    const k = this.#topK(o.topK, 5);
+    const window =
+      o.concurrency === undefined ? (this.batching ? 2 * this.batching.maxBatch : 4) : checkNumber('options.concurrency', o.concurrency, 1, 4096, true);
+    const preprocessOptions = { ...checkPreprocessOptions(o.preprocess), layout: 'nhwc' as const, concurrency: 1 };
+    const one = async (source: ImageSource, index: number): Promise<ClassifyManyItem> => {
+      const image = await preprocessEach([source], this.preprocessing, preprocessOptions);
+      const status = image.results[0];
+      if (!status.ok) return { index, source, error: status.error };
+      try {
+        const logits = await this.#logits(image.data, 1, stack);
+        return { index, source, result: topPredictions(logits, k, this.labels) };
+      } catch (err) {
+        const error = err instanceof EfficientNetError ? err : new EfficientNetError('ERR_INTERNAL', String(err), { cause: err });
+        return { index, source, error };
+      }
+    };
+    return orderedWindow(sources, window, one);
+  }
+
+  /**
+   * The pooled features the classifier reads (global average of the post-swish head map).
+   *
+   * @param images - as {@link classify}
+   * @param options - preprocess options, inputLayout for tensors
+   * @returns dims [N, arch.head] (1280 for B0)
+   * @throws as {@link classify}
+   */
+  async embed(images: ModelInput, options: InputOptions = {}): Promise<Tensor> {
+    const stack = new Error();
+    const main = this.#live();
+    const o = checkOptions(options, 'options', ['preprocess', 'inputLayout']);
+    const { nhwc, batch } = await this.#input(images, o);
+    const { embedding } = await this.#execute(main, nhwc, batch, ['embedding'], stack);
+    return new Tensor(embedding, [batch, this.arch.head]);
+  }
+
+  /**
+   * Multi-scale feature maps: the output of the stem (stage 0) or of the last block of a stage,
+   * like timm's `features_only`. The first call compiles a second plan that exports these maps
+   * (reading and folding the weights again: the file must be unchanged, the buffer unmodified).
+   *
+   * @param images - as {@link classify}
+   * @param options - stages (default [1, 2, 3, 5, 7]: strides 2, 4, 8, 16, 32), layout of the
+   *   result ('nchw' default, 'nhwc'), preprocess options, inputLayout for tensors
+   * @returns one {@link FeatureMap} per stage, in the order asked, each with its stride
+   * @throws as {@link classify}; EfficientNetError ERR_WEIGHTS_FORMAT when the weights changed
+   *   since load()
+   */
+  async features(images: ModelInput, options: FeaturesOptions = {}): Promise<FeatureMap[]> {
+    const stack = new Error();
+    this.#live();
+    const o = checkOptions(options, 'options', ['stages', 'layout', 'preprocess', 'inputLayout']);
+    const stages = checkStages(o.stages ?? DEFAULT_FEATURE_STAGES);
+    const layout = this.#layout(o.layout, 'options.layout');
+    const { nhwc, batch } = await this.#input(images, o);
+    const compiled = await this.#featurePlan(stack);
+    const names = stages.map(stageOutput);
+    const maps = await this.#execute(compiled, nhwc, batch, names, stack);
+    return stages.map((stage, i) => {
+      const { h, w, c } = compiled.outputs.get(names[i])!.shape;
+      const stride = stageStride(this.arch, stage);
+      return layout === 'nhwc'
+        ? new FeatureMap(maps[names[i]], [batch, h, w, c], stage, stride, 'nhwc')
+        : new FeatureMap(nhwcToNchw(maps[names[i]], batch, h, w, c), [batch, c, h, w], stage, stride, 'nchw');
+    });
+  }
+
+  /**
+   * Class activation maps of one image: where in the image the evidence for a class lies,
+   * CAM_c(x, y) = sum_k W[c, k] f_k(x, y) over the post-swish head map f (Zhou et al. 2016).
+   *
+   * @param image - one image path or encoded bytes, or a preprocessed tensor of batch 1
+   * @param options - classIndex (one or several) or topK (default 1: the most probable class),
+   *   alpha of the overlay, preprocess options, inputLayout for tensors
+   * @returns one result per class, in the order asked (by probability for topK)
+   * @throws {TypeError | RangeError} for bad arguments (including a class index out of range, or
+   *   both classIndex and topK)
+   * @throws {EfficientNetError} as {@link classify}; ERR_INPUT_SHAPE for a tensor of batch > 1
+   */
+  async cam(image: ImageSource | Float32Array | TensorLike, options: CamOptions = {}): Promise<CamResult[]> {
+    const stack = new Error();
+    const main = this.#live();
+    const o = checkOptions(options, 'options', ['classIndex', 'topK', 'alpha', 'preprocess', 'inputLayout']);
+    if (Array.isArray(image)) throw invalidParameterError('image', 'one image (cam explains a single image)', image);
+    if (o.classIndex !== undefined && o.topK !== undefined) {
+      throw invalidParameterError('options', 'either classIndex or topK', 'both', 'type');
+    }
+    const n = this.arch.numClasses;
+    const asked =
+      o.classIndex === undefined
+        ? undefined
+        : (Array.isArray(o.classIndex) ? (o.classIndex as number[]) : [o.classIndex as number]).map((c, i) =>
+            checkNumber(Array.isArray(o.classIndex) ? `options.classIndex[${i}]` : 'options.classIndex', c, 0, n - 1, true),
+          );
+    const k = this.#topK(o.topK, 1);
+    const alpha = o.alpha === undefined ? 0.5 : checkNumber('options.alpha', o.alpha, 0, 1);
+    const { nhwc, batch } = await this.#input(image as ModelInput, o);
+    if (batch !== 1) {
+      throw new EfficientNetError('ERR_INPUT_SHAPE', `Expected one image for cam() but received a batch of ${batch}`);
+    }
+    const out = await this.#execute(main, nhwc, 1, ['logits', 'head_map'], stack);
+    const { h, w } = main.outputs.get('head_map')!.shape;
+    const probabilities = softmax(out.logits);
+    const classes = asked ?? topIndices(out.logits, k);
+    const head = this.arch.head;
+    const canvas = { input: nhwc, size: this.resolution, mean: this.preprocessing.mean, std: this.preprocessing.std };
+    return Promise.all(
+      classes.map(async (c) => {
+        const raw = rawCam(out.head_map, h, w, this.#classifier.weight.subarray(c * head, (c + 1) * head));
+        const map = upsampleNormalized(raw, h, w, this.resolution, this.resolution);
+        return {
+          classIndex: c,
+          label: this.labels[c],
+          probability: probabilities[c],
+          logit: out.logits[c],
+          width: this.resolution,
+          height: this.resolution,
+          map,
+          raw,
+          rawWidth: w,
+          rawHeight: h,
+          png: await renderCam(canvas, map, alpha),
+        };
+      }),
+    );
+  }
+
+  /**
    * Frees the native model (packed weights and arenas). Runs already in flight finish first.
-   * Idempotent. After it, run() rejects with ERR_DISPOSED.
+   * Idempotent. After it, every method rejects with ERR_DISPOSED.
    */
   dispose(): void {
-    this.#native?.dispose();
-    this.#native = undefined;
+    this.#disposed = true;
+    this.#main?.native.dispose();
+    this.#main = undefined;
+    const features = this.#features;
+    this.#features = undefined;
+    // A features plan still compiling is disposed once it exists.
+    features?.then((c) => c.native.dispose(), () => undefined);
+  }
+
+  #live(): Compiled {
+    if (this.#main === undefined) {
+      throw new EfficientNetError('ERR_DISPOSED', 'This model has been disposed; load it again to run it');
+    }
+    return this.#main;
+  }
+
+  #layout(value: unknown, name: string): Layout {
+    if (value === undefined) return 'nchw';
+    if (!is.inArray(value, ['nchw', 'nhwc'] as const)) throw invalidParameterError(name, "'nchw' or 'nhwc'", value);
+    return value;
+  }
+
+  #topK(value: unknown, fallback: number): number {
+    return value === undefined ? fallback : checkNumber('options.topK', value, 1, this.arch.numClasses, true);
+  }
+
+  // Images -> preprocessed with the model's policy (all or nothing); tensors -> checked and copied.
+  async #input(input: ModelInput, options: InputOptions): Promise<{ nhwc: Float32Array; batch: number }> {
+    if (isTensorInput(input)) {
+      return prepareInput(input, this.#layout(options.inputLayout, 'options.inputLayout'), this.resolution);
+    }
+    const preprocessOptions = checkPreprocessOptions(options.preprocess);
+    const batch = await preprocess(input, this.preprocessing, { ...preprocessOptions, layout: 'nhwc' });
+    return { nhwc: batch.data, batch: batch.dims[0] };
+  }
+
+  // Logits of a batch: through the batcher when batching is on.
+  async #logits(nhwc: Float32Array, batch: number, stack: Error): Promise<Float32Array> {
+    const main = this.#live();
+    if (this.#batcher === undefined) return (await this.#execute(main, nhwc, batch, ['logits'], stack)).logits;
+    try {
+      return await this.#batcher.submit(nhwc, batch);
+    } catch (err) {
+      throw wrapNativeError(err, stack);
+    }
+  }
+
+  // The one path to the core: runs a compiled plan and copies out only the outputs asked for.
+  async #execute<K extends PlanOutput>(
+    compiled: Compiled,
+    nhwc: Float32Array,
+    batch: number,
+    wanted: readonly K[],
+    stack: Error = new Error(),
+  ): Promise<Record<K, Float32Array>> {
+    if (this.#disposed) throw new EfficientNetError('ERR_DISPOSED', 'This model has been disposed; load it again to run it');
+    const result = {} as Record<K, Float32Array>;
+    const byId = new Map<number, Float32Array>();
+    for (const name of wanted) {
+      const { id, shape } = compiled.outputs.get(name)!;
+      result[name] = new Float32Array(batch * shape.h * shape.w * shape.c);
+      byId.set(id, result[name]);
+    }
+    try {
+      await compiled.native.run(nhwc, batch, compiled.order.map((id) => byId.get(id) ?? null));
+    } catch (err) {
+      throw wrapNativeError(err, stack);
+    }
+    return result;
+  }
+
+  // The stage-map plan, compiled once on first use (see the module comment for why not at load).
+  #featurePlan(stack: Error): Promise<Compiled> {
+    this.#features ??= (async () => {
+      const tensors = await readTensors(this.arch, this.#origin, this.format);
+      const folded = foldTensors(this.arch, tensors, this.format, this.bnEps);
+      // The classifier is part of the file and never folded: if it differs, so may everything else.
+      if (!sameValues(folded.get('classifier')!.weight, this.#classifier.weight)) {
+        throw new EfficientNetError('ERR_WEIGHTS_FORMAT',
+          'The weights changed since load() (features() compiles its plan from them on first use); load the model again');
+      }
+      const compiled = compile(this.arch, folded,
+        { padding: this.padding, resolution: this.resolution, outputs: FEATURE_OUTPUTS }, this.#compileOptions, stack);
+      if (this.#disposed) {
+        compiled.native.dispose();
+        throw new EfficientNetError('ERR_DISPOSED', 'This model has been disposed; load it again to run it');
+      }
+      return compiled;
+    })();
+    const pending = this.#features;
+    // A failed compile (changed file, out of memory) is not cached: the next call tries again.
+    pending.catch(() => {
+      if (this.#features === pending) this.#features = undefined;
+    });
+    return pending;
   }
 }

@@ -2,7 +2,24 @@
  * efficientnet: EfficientNet B0–B7 for Node.js.
  * @packageDocumentation
  */
-export { EfficientNet, type LoadOptions, type RunOptions } from './efficientnet';
+export {
+  EfficientNet,
+  type LoadOptions,
+  type RunOptions,
+  type ModelInput,
+  type InputOptions,
+  type ClassifyOptions,
+  type ClassifyManyOptions,
+  type ClassifyManyItem,
+  type FeaturesOptions,
+  type CamOptions,
+  type CamResult,
+} from './efficientnet';
+export { softmax, topPredictions, type Prediction } from './classify';
+export { FeatureMap, DEFAULT_FEATURE_STAGES } from './features';
+export { IMAGENET_LABELS } from './labels';
+export { defaultPolicy } from './default-policy';
+export { DEFAULT_BATCHING, type BatchingOptions } from './batcher';
 export { Tensor } from './tensor';
 export type { TensorLike, Layout } from './input';
 export { EfficientNetError, type ErrorCode } from './errors';

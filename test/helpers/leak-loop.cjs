@@ -6,7 +6,11 @@ const { seededImageBatch } = require('../../dist/random.js');
 
 const SMALL = { width: 0.5, depth: 0.5, resolution: 64 };
 const weights = writeSafetensors(seededStateDict(resolveArch(SMALL), 1));
+// Weights of another (equally small) scaling: the variant-mismatch path without parsing a 21 MB
+// B0 file each time, whose churn through the allocator is noise next to a real leak.
+const otherVariant = writeSafetensors(seededStateDict(resolveArch({ width: 0.25, depth: 0.5, resolution: 64 }), 1));
 const x = seededImageBatch(2, 64, 1);
+const photo = require('path').join(__dirname, '../fixtures/images/chelsea-landscape.png');
 
 const scenarios = {
   // load, run, dispose: packed weights and arenas must go with dispose()
@@ -17,13 +21,21 @@ const scenarios = {
   },
   // every failing path of load and run
   async errors() {
-    for (const bad of [weights.subarray(0, 100), Buffer.from('garbage'), writeSafetensors(seededStateDict(resolveArch('b0'), 1))]) {
+    for (const bad of [weights.subarray(0, 100), Buffer.from('garbage'), otherVariant]) {
       await EfficientNet.load({ variant: SMALL, weights: bad }).catch(() => {});
     }
     const m = await EfficientNet.load({ variant: SMALL, weights });
     await m.run(new Float32Array(7)).catch(() => {});
     m.dispose();
     await m.run(x).catch(() => {});
+  },
+  // the image paths: decode, classify, features (its own lazily compiled plan), CAM
+  async images() {
+    const m = await EfficientNet.load({ variant: SMALL, weights });
+    await m.classify(photo, { topK: 3 });
+    await m.features(x.subarray(0, 3 * 64 * 64));
+    await m.cam(photo);
+    m.dispose();
   },
   // many runs on one model at several batch sizes: one arena per batch size, nothing per run
   model: undefined,

@@ -1,0 +1,71 @@
+/**
+ * The model flags the image commands (classify, cam) share, and turning them into a loaded model.
+ */
+import { EfficientNet } from '../efficientnet';
+import { numberOption, UsageError } from './io';
+import { parseVariant } from './variant';
+
+/** parseArgs option specs for the model flags. */
+export const MODEL_FLAGS = {
+  variant: { type: 'string', default: 'b0' },
+  weights: { type: 'string' },
+  random: { type: 'boolean', default: false },
+  format: { type: 'string', default: 'auto' },
+  padding: { type: 'string', default: 'symmetric' },
+  threads: { type: 'string' },
+  resize: { type: 'string', default: 'sharp' },
+} as const;
+
+/** The help lines for {@link MODEL_FLAGS}. */
+export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default b0)
+  --weights FILE     .safetensors weights (torchvision or timm names); omit with --random
+  --random           the seeded random init instead of weights (for testing: answers are meaningless)
+  --format F         auto (default), torchvision or timm
+  --padding P        symmetric (default, PyTorch-trained) or same (TF-trained)
+  --threads N        worker threads (default: one per core)
+  --resize R         sharp (default, fast) or pil (bit-exact torchvision resampling)`;
+
+/** Parsed values of {@link MODEL_FLAGS}. */
+export interface ModelFlagValues {
+  variant: string;
+  weights?: string;
+  random: boolean;
+  format: string;
+  padding: string;
+  threads?: string;
+  resize: string;
+}
+
+/**
+ * Checks the flags and loads the model.
+ * @throws {UsageError} for missing or contradictory flags
+ * @throws {EfficientNetError} from EfficientNet.load
+ */
+export async function loadModel(values: ModelFlagValues): Promise<EfficientNet> {
+  if (values.weights === undefined && !values.random) throw new UsageError('--weights is required (or --random)');
+  if (values.weights !== undefined && values.random) throw new UsageError('give --weights or --random, not both');
+  if (!['auto', 'torchvision', 'timm'].includes(values.format)) {
+    throw new UsageError(`--format must be auto, torchvision or timm, got "${values.format}"`);
+  }
+  if (!['symmetric', 'same'].includes(values.padding)) {
+    throw new UsageError(`--padding must be symmetric or same, got "${values.padding}"`);
+  }
+  if (!['sharp', 'pil'].includes(values.resize)) throw new UsageError(`--resize must be sharp or pil, got "${values.resize}"`);
+  return EfficientNet.load({
+    variant: parseVariant(values.variant),
+    weights: values.weights,
+    format: values.format as 'auto' | 'torchvision' | 'timm',
+    padding: values.padding as 'symmetric' | 'same',
+    threads: numberOption(values.threads, 'threads'),
+  });
+}
+
+/**
+ * A positive integer flag, or the fallback.
+ * @throws {UsageError} for anything else
+ */
+export function countOption(value: string | undefined, name: string, fallback: number): number {
+  const n = numberOption(value, name) ?? fallback;
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} expects a positive integer, got "${value}"`);
+  return n;
+}
