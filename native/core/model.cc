@@ -1,6 +1,6 @@
 // The CPU Model: compile = validate + pick a kernel level + pack weights; run = execute the ops in
-// order in a per-batch-size arena. After the first run at a batch size, run() allocates nothing:
-// the arena, the per-value pointer table and the kernels' scratch are all made on that first run,
+// order in one arena shared by all batch sizes. After the first run at a batch size, run() allocates nothing:
+// its layout and pointer table are made on that first run (growing the arena if it is the largest yet),
 // the op list is fixed, and parallel_for keeps its job on the stack.
 #include <algorithm>
 #include <cstring>
@@ -57,7 +57,7 @@ class CpuModel final : public Model {
     if (input == nullptr) throw Error(kErrInputShape, "input buffer is null");
     if (outputs == nullptr) throw Error(kErrInputShape, "output buffer list is null");
     std::lock_guard<std::mutex> lock(mutex_);
-    Arena& arena = arena_for(batch);
+    BatchLayout& arena = arena_for(batch);
     arena.values[size_t(plan_.input)] = const_cast<float*>(input);  // read in place, never written (validated)
     const int32_t threads = kernels_ == &reference_kernels() ? 1 : threads_;
     for (const CompiledOp& op : ops_) run_op(op, arena.values.data(), batch, threads, arena.scratch);
@@ -73,29 +73,44 @@ class CpuModel final : public Model {
   int32_t threads() const override { return threads_; }
 
  private:
-  struct Arena {
-    AlignedBuffer memory;
-    std::vector<float*> values;  // per value id
+  // Where each value lives for one batch size. Every batch size gets its own layout (offsets
+  // scale with the batch), but all share ONE arena sized for the largest batch seen: runs are
+  // serialized, so a batch-1 run can use the batch-8 arena's memory. Dynamic batching (sizes 1..8
+  // in turn) would otherwise hold eight arenas at once.
+  struct BatchLayout {
+    MemoryLayout layout;
+    std::vector<float*> values;  // per value id, into arena_
     float* scratch = nullptr;
   };
 
-  Arena& arena_for(int32_t batch) {
-    auto it = arenas_.find(batch);
-    if (it != arenas_.end()) return it->second;
+  void bind(BatchLayout& b) {
+    for (size_t v = 0; v < plan_.values.size(); ++v) {
+      b.values[v] = b.layout.offset[v] >= 0 ? arena_.data() + b.layout.offset[v] : nullptr;
+    }
+    b.scratch = arena_.data() + b.layout.scratch_offset;
+  }
+
+  BatchLayout& arena_for(int32_t batch) {
+    auto it = layouts_.find(batch);
+    if (it != layouts_.end()) return it->second;
     int64_t scratch = 0;
     for (const CompiledOp& op : ops_) scratch = std::max(scratch, op_scratch_floats(op, batch));
-    const MemoryLayout layout = plan_memory(plan_, batch, scratch);
+    BatchLayout fresh;
+    fresh.layout = plan_memory(plan_, batch, scratch);
+    const int64_t need = fresh.layout.total_floats;
     try {
-      Arena arena;
-      arena.memory = AlignedBuffer(layout.total_floats);
-      arena.values.assign(plan_.values.size(), nullptr);
-      for (size_t v = 0; v < plan_.values.size(); ++v) {
-        if (layout.offset[v] >= 0) arena.values[v] = arena.memory.data() + layout.offset[v];
+      fresh.values.assign(plan_.values.size(), nullptr);
+      if (need > arena_.size()) {
+        // Grow: the old arena stays until the new one exists, so a failed growth leaves the model
+        // usable at the batch sizes it already ran.
+        AlignedBuffer bigger(need);
+        arena_ = std::move(bigger);
+        for (auto& [b, known] : layouts_) bind(known);
       }
-      arena.scratch = arena.memory.data() + layout.scratch_offset;
-      return arenas_.emplace(batch, std::move(arena)).first->second;
+      bind(fresh);
+      return layouts_.emplace(batch, std::move(fresh)).first->second;
     } catch (const std::bad_alloc&) {
-      throw Error(kErrOutOfMemory, "the activation arena needs " + mib(layout.total_floats) + " for batch " +
+      throw Error(kErrOutOfMemory, "the activation arena needs " + mib(need) + " for batch " +
                                        std::to_string(batch) + " and that memory is not available; use a smaller batch");
     }
   }
@@ -105,7 +120,8 @@ class CpuModel final : public Model {
   const CpuKernels* kernels_ = nullptr;
   int32_t threads_ = 1;
   std::mutex mutex_;
-  std::map<int32_t, Arena> arenas_;
+  std::map<int32_t, BatchLayout> layouts_;
+  AlignedBuffer arena_;
 };
 
 }  // namespace
