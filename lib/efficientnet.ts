@@ -85,6 +85,13 @@ export interface LoadOptions {
   /** Kernels: 'fast' (default) or the scalar 'reference' ones (slow; for checking). */
   kernels?: 'fast' | 'reference';
   /**
+   * Where to run: 'cpu' (default), 'cuda' (an NVIDIA GPU; ERR_CUDA_UNAVAILABLE with the reason when
+   * there is none), or 'auto' (the GPU when one is usable, else the CPU).
+   */
+  device?: 'cpu' | 'cuda' | 'auto';
+  /** 'fp32' (default) or 'fp16' (CUDA only: fp16 storage, tensor cores, fp32 accumulation). */
+  precision?: 'fp32' | 'fp16';
+  /**
    * Class names, one per class (a custom head). Default: torchvision's ImageNet names when the
    * model has 1000 classes, else `class_0`, `class_1`, …
    */
@@ -179,6 +186,7 @@ export interface RunOptions {
 
 const LOAD_KEYS = new Set([
   'variant', 'weights', 'format', 'padding', 'bnEps', 'threads', 'numClasses', 'resolution', 'seed', 'kernels',
+  'device', 'precision',
   'labels', 'preprocessing', 'batching',
 ]);
 
@@ -195,11 +203,19 @@ interface Compiled {
   outputs: Map<PlanOutput, { id: number; shape: ValueDesc }>;
 }
 
+/** What the native side is asked to compile for (one value per model, reused by features()). */
+interface CompileChoices {
+  threads: number;
+  kernels: 'fast' | 'reference';
+  device: 'cpu' | 'cuda' | 'auto';
+  precision: 'fp32' | 'fp16';
+}
+
 function compile(
   arch: ArchSpec,
   folded: FoldedParams,
   lower: { padding: PaddingMode; resolution: number; outputs: PlanOutput[] },
-  options: { threads: number; kernels: 'fast' | 'reference' },
+  options: CompileChoices,
   stack: Error,
 ): Compiled {
   const { plan, outputs } = lowerToPlan(arch, folded, lower);
@@ -301,7 +317,7 @@ export class EfficientNet {
   #disposed = false;
   readonly #batcher: Batcher | undefined;
   readonly #origin: WeightsOrigin;
-  readonly #compileOptions: { threads: number; kernels: 'fast' | 'reference' };
+  readonly #compileOptions: CompileChoices;
   // The classifier as the weights hold it (never BN-folded): CAM needs its rows in TS. [classes, head]
   readonly #classifier: { weight: Float32Array; bias: Float32Array };
 
@@ -317,7 +333,7 @@ export class EfficientNet {
     batching: ResolvedBatching | null;
     main: Compiled;
     classifier: { weight: Float32Array; bias: Float32Array };
-    compileOptions: { threads: number; kernels: 'fast' | 'reference' };
+    compileOptions: CompileChoices;
   }) {
     this.arch = init.arch;
     this.resolution = init.resolution;
@@ -371,6 +387,14 @@ export class EfficientNet {
     if (!is.inArray(kernels, ['fast', 'reference'] as const)) {
       throw invalidParameterError('options.kernels', "'fast' or 'reference'", kernels);
     }
+    const device = options.device ?? 'cpu';
+    if (!is.inArray(device, ['cpu', 'cuda', 'auto'] as const)) {
+      throw invalidParameterError('options.device', "'cpu', 'cuda' or 'auto'", device);
+    }
+    const precision = options.precision ?? 'fp32';
+    if (!is.inArray(precision, ['fp32', 'fp16'] as const)) {
+      throw invalidParameterError('options.precision', "'fp32' or 'fp16'", precision);
+    }
     const threads = options.threads === undefined ? 0 : checkNumber('options.threads', options.threads, 1, 1024, true);
     const seed = options.seed === undefined ? 0 : checkNumber('options.seed', options.seed, 0, 2 ** 32 - 1, true);
     if (options.bnEps !== undefined) checkNumber('options.bnEps', options.bnEps, 0, 1);
@@ -409,7 +433,7 @@ export class EfficientNet {
     const bnEps = options.bnEps ?? defaultBnEps(arch.variant, weightFormat);
     const folded = foldTensors(arch, tensors, weightFormat, bnEps);
     const size = resolution ?? arch.resolution;
-    const compileOptions = { threads, kernels };
+    const compileOptions: CompileChoices = { threads, kernels, device, precision };
     const main = compile(arch, folded, { padding, resolution: size, outputs: MAIN_OUTPUTS }, compileOptions, stack);
     const cls = folded.get('classifier')!;
     return new EfficientNet({
@@ -438,7 +462,13 @@ export class EfficientNet {
     return this.arch.numClasses;
   }
 
-  /** The CPU kernel level in use (e.g. "generic", "avx512"), or null once disposed. */
+  /** Where the model runs ('cpu' or 'cuda'), or null once disposed. */
+  get device(): 'cpu' | 'cuda' | null {
+    const kernels = this.kernels;
+    return kernels === null ? null : kernels.startsWith('cuda') ? 'cuda' : 'cpu';
+  }
+
+  /** The kernels in use: a CPU level (e.g. "avx512") or "cuda-fp16 sm_90"; null once disposed. */
   get kernels(): string | null {
     return this.#main?.native.kernels ?? null;
   }

@@ -32,7 +32,12 @@ export type ErrorCode =
   | 'ERR_INTERNAL'
   | 'ERR_NPY_FORMAT'
   | 'ERR_NATIVE_LOAD'
+  /** device 'cuda' asked for, but no usable GPU and driver (the message says why). */
   | 'ERR_CUDA_UNAVAILABLE'
+  /** The GPU ran out of memory for this batch; the model stays usable at a smaller batch. */
+  | 'ERR_CUDA_OOM'
+  /** A sticky CUDA error: this model is lost (load it again); the process is fine. */
+  | 'ERR_CUDA_LOST'
   /** An image could not be decoded: corrupt, truncated, empty or an unsupported format. */
   | 'ERR_IMAGE_DECODE'
   /** An image is larger than the decompression-bomb guard allows (maxPixels). */
@@ -58,6 +63,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_NPY_FORMAT',
   'ERR_NATIVE_LOAD',
   'ERR_CUDA_UNAVAILABLE',
+  'ERR_CUDA_OOM',
+  'ERR_CUDA_LOST',
   'ERR_IMAGE_DECODE',
   'ERR_IMAGE_TOO_LARGE',
   'ERR_IMAGE_NOT_FOUND',

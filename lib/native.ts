@@ -3,6 +3,7 @@
  * everything else imports {@link getNative}. Native errors are re-thrown as
  * {@link EfficientNetError} carrying the caller's stack (see {@link wrapNativeError}).
  */
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import load from 'node-gyp-build';
 import { EfficientNetError, ERROR_CODES, type ErrorCode } from './errors';
@@ -15,8 +16,26 @@ export interface NativeCompileOptions {
   threads?: number;
   /** 'fast' (default) or the scalar 'reference' kernels (the oracle, for tests). */
   kernels?: 'fast' | 'reference';
-  /** Force a CPU kernel level: 'scalar' | 'generic' | 'avx2' | 'avx512'. */
+  /** Force a CPU kernel level: 'scalar' | 'generic' | 'avx2' | 'avx512' | 'neon'. */
   cpuLevel?: string;
+  /** 'cpu' (default), 'cuda' or 'auto' (the GPU when usable). */
+  device?: 'cpu' | 'cuda' | 'auto';
+  /** 'fp32' (default) or 'fp16' (CUDA only). */
+  precision?: 'fp32' | 'fp16';
+}
+
+/** The CUDA backend's state on this machine. */
+export interface CudaInfo {
+  /** This binary has the CUDA kernels (built where nvcc was found). */
+  compiled: boolean;
+  /** A usable GPU and driver were found. */
+  available: boolean;
+  /** Why not available (the CUDA error), '' when available. */
+  reason: string;
+  deviceName: string;
+  deviceCount: number;
+  /** major * 10 + minor, e.g. 90 */
+  computeCapability: number;
 }
 
 /** A compiled plan in the native core. */
@@ -52,10 +71,13 @@ export interface NativeInfo {
   /** Every fast kernel level this CPU can run (values for `cpuLevel`). */
   cpuLevels: string[];
   hardwareThreads: number;
+  cuda: CudaInfo;
 }
 
 /** The addon's exports. */
 export interface NativeBinding {
+  /** Hash of the native sources the addon was built from (native/fingerprint.js). */
+  fingerprint: string;
   Model: new (plan: Plan, options?: NativeCompileOptions) => NativeModel;
   info(): NativeInfo;
   opCases(): string[];
@@ -68,27 +90,102 @@ export interface NativeBinding {
 /** The package root: dist/ and lib/ both sit one level below it. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '..');
 
+/** Where the loaded addon came from. */
+export interface NativeOrigin {
+  /** Absolute path of the .node file. */
+  path: string;
+  /** 'prebuild' (shipped in prebuilds/) or 'local build' (build/Release, compiled on this machine). */
+  kind: 'prebuild' | 'local build';
+}
+
 let binding: NativeBinding | undefined;
+let origin: NativeOrigin | undefined;
+
+const REBUILD_HINT =
+  'Build it from source with `npm rebuild efficientnet --allow-scripts=efficientnet` in a project that ' +
+  'depends on it (npm 11 skips dependency install scripts unless allowed), or `npm run build:native` in the ' +
+  'package folder; that needs cmake 3.19+ and a C++17 compiler.';
+
+function prebuildPlatforms(): string[] {
+  try {
+    return readdirSync(path.join(PACKAGE_ROOT, 'prebuilds')).filter((d) => !d.startsWith('.'));
+  } catch {
+    return [];
+  }
+}
+
+/** Turns a failure to find or dlopen the addon into advice a user can act on. */
+function explainLoadFailure(err: Error): string {
+  const platform = `${process.platform}-${process.arch}`;
+  const message = err.message;
+  const glibc = /GLIBC_(\d+\.\d+)' not found/.exec(message);
+  if (glibc) {
+    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+    const have = report?.header?.glibcVersionRuntime ?? 'an older one';
+    return (
+      `The efficientnet binary for ${platform} needs glibc ${glibc[1]} or newer, but this system has ${have}. ` +
+      `${REBUILD_HINT} (${message})`
+    );
+  }
+  if (/No native build was found/.test(message)) {
+    const have = prebuildPlatforms();
+    return (
+      `No efficientnet binary for ${platform} (Node ${process.versions.node}): ` +
+      `${have.length ? `prebuilt binaries exist for ${have.join(', ')} (glibc Linux)` : 'no prebuilt binaries are installed'}, ` +
+      `and there is no local build. ${REBUILD_HINT}`
+    );
+  }
+  return `Could not load the efficientnet addon for ${platform} (Node ${process.versions.node}): ${message}. ${REBUILD_HINT}`;
+}
 
 /**
- * Loads the addon once.
- * @throws {EfficientNetError} ERR_NATIVE_LOAD when no binary for this platform can be loaded.
+ * Loads the addon once, and checks it was built from this package's native sources.
+ * @throws {EfficientNetError} ERR_NATIVE_LOAD when no binary for this platform loads (with the
+ *   reason: no prebuild for the platform, glibc too old, ...) or when the binary is stale
  */
 export function getNative(): NativeBinding {
   if (binding === undefined) {
+    let file: string;
+    let loaded: NativeBinding;
     try {
-      binding = load(PACKAGE_ROOT) as NativeBinding;
+      file = load.resolve(PACKAGE_ROOT);
+      loaded = load(PACKAGE_ROOT) as NativeBinding;
     } catch (err) {
+      throw new EfficientNetError('ERR_NATIVE_LOAD', explainLoadFailure(err as Error), { cause: err });
+    }
+    const kind = path.relative(PACKAGE_ROOT, file).startsWith('prebuilds') ? 'prebuild' : 'local build';
+    const expected = sourceFingerprint();
+    if (expected !== undefined && loaded.fingerprint !== expected) {
       throw new EfficientNetError(
         'ERR_NATIVE_LOAD',
-        `Could not load the efficientnet native addon for ${process.platform}-${process.arch} ` +
-          `(Node ${process.versions.node}): ${(err as Error).message}. ` +
-          'Rebuild it from source with `npm run build:native` (needs cmake and a C++17 compiler).',
-        { cause: err },
+        `The efficientnet ${kind} at ${file} was built from other native sources than this package's ` +
+          `(fingerprint ${loaded.fingerprint}, sources ${expected}): ` +
+          (kind === 'local build'
+            ? 'the local build is stale. Rebuild it with `npm run build:native`.'
+            : 'the prebuild does not belong to this version. Reinstall the package, or ' + REBUILD_HINT),
       );
     }
+    binding = loaded;
+    origin = { path: file, kind };
   }
   return binding;
+}
+
+/** Where the addon was loaded from (loads it if needed). */
+export function nativeOrigin(): NativeOrigin {
+  getNative();
+  return origin!;
+}
+
+/**
+ * The fingerprint of the package's native sources, or undefined when they are not there to hash
+ * (a package trimmed of its sources: then the check cannot be made).
+ */
+function sourceFingerprint(): string | undefined {
+  const script = path.join(PACKAGE_ROOT, 'native', 'fingerprint.js');
+  if (!existsSync(script)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(script) as { fingerprint: () => string }).fingerprint();
 }
 
 function isErrorCode(code: unknown): code is ErrorCode {

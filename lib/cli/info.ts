@@ -1,12 +1,29 @@
 /** `efficientnet info`: what this machine and this build can do. */
 import { parseArgs } from 'node:util';
-import load from 'node-gyp-build';
-import { getNative, PACKAGE_ROOT } from '../native';
+import { getNative, nativeOrigin, type CudaInfo } from '../native';
 import { writeOutput } from './io';
 
 export const infoHelp = `Usage: efficientnet info [--json]
 
-Shows the loaded native binary, the CPU features and kernel level in use, and versions.`;
+Shows which native binary was loaded (prebuild or local build, and its path), the CPU features,
+the kernel levels this CPU can run and the one in use, the CUDA state, and the versions of
+efficientnet, Node and sharp.`;
+
+function sharpVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sharp = require('sharp') as { versions: Record<string, string> };
+    return `${sharp.versions.sharp} (libvips ${sharp.versions.vips})`;
+  } catch (err) {
+    return `not loadable: ${(err as Error).message.split('\n')[0]}`;
+  }
+}
+
+function describeCuda(cuda: CudaInfo): string {
+  if (!cuda.compiled) return 'not compiled (this binary was built without nvcc)';
+  if (!cuda.available) return `compiled, not available (${cuda.reason})`;
+  return `compiled, available: ${cuda.deviceName} (sm_${cuda.computeCapability}), ${cuda.deviceCount} device(s)`;
+}
 
 export async function infoCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -18,33 +35,41 @@ export async function infoCommand(argv: string[]): Promise<number> {
     await writeOutput('-', infoHelp + '\n');
     return 0;
   }
-  const native = getNative().info();
+  const native = getNative();
+  const facts = native.info();
+  const origin = nativeOrigin();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const version = (require('../../package.json') as { version: string }).version;
-  const facts = {
+  const report = {
     version,
     node: process.versions.node,
     napi: process.versions.napi,
-    binary: load.resolve(PACKAGE_ROOT),
-    cpuFeatures: native.cpuFeatures,
-    cpuKernels: native.cpuKernels,
-    hardwareThreads: native.hardwareThreads,
-    cuda: 'not compiled',
+    platform: `${process.platform}-${process.arch}`,
+    binary: origin.path,
+    binaryKind: origin.kind,
+    fingerprint: native.fingerprint,
+    cpuFeatures: facts.cpuFeatures,
+    cpuLevels: facts.cpuLevels,
+    cpuKernels: facts.cpuKernels,
+    hardwareThreads: facts.hardwareThreads,
+    cuda: facts.cuda,
+    sharp: sharpVersion(),
   };
   if (values.json) {
-    await writeOutput('-', JSON.stringify(facts, null, 2) + '\n');
-  } else {
-    const rows = [
-      ['efficientnet', facts.version],
-      ['node', `${facts.node} (N-API ${facts.napi})`],
-      ['binary', facts.binary],
-      ['cpu features', facts.cpuFeatures.join(' ') || '(none detected)'],
-      ['cpu kernels', facts.cpuKernels],
-      ['threads', String(facts.hardwareThreads)],
-      ['cuda', facts.cuda],
-    ];
-    const width = Math.max(...rows.map((r) => r[0].length));
-    await writeOutput('-', rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n');
+    await writeOutput('-', JSON.stringify(report, null, 2) + '\n');
+    return 0;
   }
+  const rows = [
+    ['efficientnet', report.version],
+    ['node', `${report.node} (N-API ${report.napi}), ${report.platform}`],
+    ['binary', `${report.binaryKind}: ${report.binary}`],
+    ['cpu features', report.cpuFeatures.join(' ') || '(none detected)'],
+    ['cpu levels', `${report.cpuLevels.join(' ')} (in use: ${report.cpuKernels})`],
+    ['threads', String(report.hardwareThreads)],
+    ['cuda', describeCuda(report.cuda)],
+    ['sharp', report.sharp],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  await writeOutput('-', rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n');
   return 0;
 }

@@ -1,5 +1,6 @@
 // The module's entry point: the only place that lists what the .node exports.
 //   Model                       compiled plan (model_wrap.cc)
+//   fingerprint                 hash of the native sources built in (native/fingerprint.js)
 //   info()                      CPU features and kernel levels (for `efficientnet info`)
 //   opCases()                   ids of the core's op table (native/core/op_cases.cc)
 //   checkOpCase(id, options)    one op case, candidate kernels vs the scalar reference
@@ -7,12 +8,22 @@
 //   resampleImage(src, params)  Pillow-exact resize (native/image), on libuv's pool
 #include <napi.h>
 
+// The fingerprint of the native sources this addon was built from (native/fingerprint.js): from a
+// header CMake regenerates on every source change, or a define node-gyp passes.
+#if defined(EFFNET_FINGERPRINT_HEADER)
+#include EFFNET_FINGERPRINT_HEADER
+#endif
+#ifndef EFFNET_SOURCE_FINGERPRINT
+#define EFFNET_SOURCE_FINGERPRINT "unknown"
+#endif
+
 #include "binding/errors.h"
 #include "binding/executor.h"
 #include "binding/image_ops.h"
 #include "binding/model_wrap.h"
 #include "binding/plan_convert.h"
 #include "core/op_cases.h"
+#include "effnet/cuda.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
 #include "effnet/plan.h"
@@ -33,6 +44,15 @@ Napi::Value info(const Napi::CallbackInfo& cb) {
     for (size_t i = 0; i < ri.cpu_levels.size(); ++i) levels.Set(uint32_t(i), ri.cpu_levels[i]);
     o.Set("cpuLevels", levels);
     o.Set("hardwareThreads", ri.hardware_threads);
+    CudaStatus cs = cuda_status();
+    Napi::Object cuda = Napi::Object::New(env);
+    cuda.Set("compiled", cs.compiled);
+    cuda.Set("available", cs.available);
+    cuda.Set("reason", cs.reason);
+    cuda.Set("deviceName", cs.device_name);
+    cuda.Set("deviceCount", cs.device_count);
+    cuda.Set("computeCapability", cs.compute_capability);
+    o.Set("cuda", cuda);
     return static_cast<Napi::Value>(o);
   });
 }
@@ -85,6 +105,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   Executor::instance().retain();
   env.AddCleanupHook([] { Executor::instance().release(); });
   exports.Set("Model", ModelWrap::define(env));
+  exports.Set("fingerprint", Napi::String::New(env, EFFNET_SOURCE_FINGERPRINT));
   exports.Set("info", Napi::Function::New<info>(env, "info"));
   exports.Set("opCases", Napi::Function::New<op_case_ids>(env, "opCases"));
   exports.Set("checkOpCase", Napi::Function::New<check_op_case_js>(env, "checkOpCase"));

@@ -50,6 +50,19 @@ Napi::Float32Array expect_f32(const Napi::Value& v, const std::string& what) {
   return v.As<Napi::Float32Array>();
 }
 
+// 'auto' takes the GPU when one is usable. fp16 is a storage format of the CUDA kernels only: the
+// CPU computes in fp32, so asking the CPU for fp16 is an error rather than a silent upgrade.
+std::unique_ptr<Model> compile_for_device(const Plan& plan, const CompileOptions& options,
+                                          const DeviceOptions& device) {
+  const bool cuda = device.device == DeviceChoice::cuda ||
+                    (device.device == DeviceChoice::automatic && cuda_status().available);
+  if (cuda) return compile_cuda(plan, CudaOptions{0, device.precision});
+  if (device.precision != Precision::fp32) {
+    throw Error(kErrInvalidOption, "precision 'fp16' needs device 'cuda'; the CPU kernels compute in fp32");
+  }
+  return Model::compile(plan, options);
+}
+
 }  // namespace
 
 Napi::Function ModelWrap::define(Napi::Env env) {
@@ -68,11 +81,12 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   guard(env, [&] {
     Plan plan = plan_from_js(info[0].As<Napi::Object>());
     CompileOptions options = compile_options_from_js(info[1]);
+    DeviceOptions device = device_options_from_js(info[1]);
     int64_t bytes = 0;
     for (const auto& op : plan.ops) {
       bytes += int64_t(op.weight.size() + op.bias.size() + op.weight2.size() + op.bias2.size()) * 4;
     }
-    model_ = Model::compile(plan, options);
+    model_ = compile_for_device(plan, options, device);
     // Tell V8 about the packed weights so its GC heuristics see what a model really costs.
     external_bytes_ = bytes;
     Napi::MemoryManagement::AdjustExternalMemory(env, external_bytes_);

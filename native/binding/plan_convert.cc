@@ -145,4 +145,26 @@ CompileOptions compile_options_from_js(const Napi::Value& value) {
   return options;
 }
 
+DeviceOptions device_options_from_js(const Napi::Value& value) {
+  DeviceOptions out;
+  if (value.IsUndefined()) return out;
+  Napi::Object o = as_object(value, "options");
+  Napi::Value device = o.Get("device");
+  if (!device.IsUndefined()) {
+    std::string d = device.IsString() ? device.As<Napi::String>().Utf8Value() : "";
+    if (d == "cpu") out.device = DeviceChoice::cpu;
+    else if (d == "cuda") out.device = DeviceChoice::cuda;
+    else if (d == "auto") out.device = DeviceChoice::automatic;
+    else throw_type_error(o.Env(), "'cpu', 'cuda' or 'auto'", "options.device", describe(device));
+  }
+  Napi::Value precision = o.Get("precision");
+  if (!precision.IsUndefined()) {
+    std::string p = precision.IsString() ? precision.As<Napi::String>().Utf8Value() : "";
+    if (p == "fp32") out.precision = Precision::fp32;
+    else if (p == "fp16") out.precision = Precision::fp16;
+    else throw_type_error(o.Env(), "'fp32' or 'fp16'", "options.precision", describe(precision));
+  }
+  return out;
+}
+
 }  // namespace effnet::binding

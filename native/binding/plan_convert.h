@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 
+#include "effnet/cuda.h"
 #include "effnet/model.h"
 #include "effnet/plan.h"
 
@@ -11,5 +12,13 @@ namespace effnet::binding {
 
 Plan plan_from_js(const Napi::Object& plan);
 CompileOptions compile_options_from_js(const Napi::Value& options);
+
+// options.device ('cpu' | 'cuda' | 'auto', default 'cpu') and options.precision ('fp32' | 'fp16').
+enum class DeviceChoice { cpu, cuda, automatic };
+struct DeviceOptions {
+  DeviceChoice device = DeviceChoice::cpu;
+  Precision precision = Precision::fp32;
+};
+DeviceOptions device_options_from_js(const Napi::Value& options);
 
 }  // namespace effnet::binding

@@ -24,6 +24,9 @@ inline constexpr const char* kErrOutOfMemory = "ERR_OUT_OF_MEMORY";  // arena or
 inline constexpr const char* kErrPlanFile = "ERR_PLAN_FILE";         // saved plan file corrupt/unreadable
 inline constexpr const char* kErrImageTooLarge = "ERR_IMAGE_TOO_LARGE"; // image beyond the size guards
 inline constexpr const char* kErrInvalidOption = "ERR_INVALID_OPTION"; // a compile option this build/CPU cannot honour
+inline constexpr const char* kErrCudaUnavailable = "ERR_CUDA_UNAVAILABLE"; // no driver, no device, device too old
+inline constexpr const char* kErrCudaOom = "ERR_CUDA_OOM";                 // device or pinned memory exhausted (not sticky)
+inline constexpr const char* kErrCudaLost = "ERR_CUDA_LOST";               // sticky device error: that model is unusable
 inline constexpr const char* kErrInternal = "ERR_INTERNAL";          // anything else
 
 }  // namespace effnet

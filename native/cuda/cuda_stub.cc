@@ -1,0 +1,22 @@
+// The CUDA backend's stand-in for builds without nvcc (compile this instead of the files listed
+// under "cuda" in native/sources.json): the same effnet/cuda.h API, reporting that this build has
+// no CUDA, so the binding and `efficientnet info` need no #ifdefs.
+#include "effnet/error.h"
+#include "effnet/cuda.h"
+#include "effnet/error.h"
+
+namespace effnet {
+
+CudaStatus cuda_status() {
+  CudaStatus s;
+  s.compiled = false;
+  s.available = false;
+  s.reason = "this build of efficientnet has no CUDA backend (nvcc was not found, or WITH_CUDA=OFF)";
+  return s;
+}
+
+std::unique_ptr<Model> compile_cuda(const Plan&, const CudaOptions&) {
+  throw Error(kErrCudaUnavailable, cuda_status().reason);
+}
+
+}  // namespace effnet
