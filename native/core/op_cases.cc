@@ -219,6 +219,133 @@ void add_linear(std::vector<OpCase>& out) {
   }
 }
 
+// Edge cases of the SIMD kernels (cpu/simd): channel counts around the vector widths (1, 7, 15, 17,
+// 31, 33, 65, 100: masked tails, odd panel counts, partial channel blocks), GEMM rows that are not
+// a multiple of any micro-tile height (1, 5, 9, 49, 50) with gated tiles spanning images at batch 3,
+// K not a multiple of the vector width, different pads on all four sides (border pixels on every
+// edge, interior pixel groups with tails), k 1 and 7 (the runtime-k path), head_pool over more than
+// one 64-row chunk.
+void add_kernel_edges(std::vector<OpCase>& out) {
+  struct Win { OpKind kind; int32_t h, w, cin, cout, k, s; std::array<int32_t, 4> pad; int32_t batch; };
+  const Win wins[] = {
+      {OpKind::dwconv_bn_act, 9, 11, 1, 1, 3, 1, {1, 2, 2, 1}, 3},
+      {OpKind::dwconv_bn_act, 10, 13, 7, 7, 3, 2, {2, 1, 1, 2}, 1},
+      {OpKind::dwconv_bn_act, 11, 14, 15, 15, 5, 1, {2, 3, 1, 2}, 3},
+      {OpKind::dwconv_bn_act, 12, 9, 17, 17, 5, 2, {0, 2, 2, 0}, 1},
+      {OpKind::dwconv_bn_act, 13, 19, 31, 31, 3, 1, {0, 0, 2, 2}, 3},
+      {OpKind::dwconv_bn_act, 8, 21, 65, 65, 5, 1, {2, 2, 2, 2}, 1},
+      {OpKind::dwconv_bn_act, 14, 10, 100, 100, 3, 2, {1, 1, 1, 1}, 3},
+      {OpKind::dwconv_bn_act, 9, 12, 33, 33, 7, 1, {3, 2, 3, 4}, 1},
+      {OpKind::dwconv_bn_act, 7, 10, 17, 17, 1, 1, {0, 0, 0, 0}, 3},
+      {OpKind::conv_bn_act, 15, 17, 3, 1, 3, 2, {1, 1, 1, 1}, 3},
+      {OpKind::conv_bn_act, 18, 13, 3, 7, 3, 2, {0, 0, 1, 1}, 1},
+      {OpKind::conv_bn_act, 11, 21, 1, 15, 3, 1, {2, 1, 0, 2}, 3},
+      {OpKind::conv_bn_act, 16, 19, 3, 31, 5, 2, {2, 2, 1, 2}, 1},
+      {OpKind::conv_bn_act, 9, 22, 2, 33, 3, 2, {1, 0, 1, 1}, 3},
+      {OpKind::conv_bn_act, 10, 10, 3, 100, 3, 1, {1, 1, 1, 1}, 1},
+  };
+  int variant = 0;
+  for (const Win& wd : wins) {
+    const bool dw = wd.kind == OpKind::dwconv_bn_act;
+    const bool swish = variant % 3 != 2, sums = dw && variant % 4 != 3;
+    ++variant;
+    OpDesc op;
+    op.kind = wd.kind;
+    op.x = 0;
+    op.y = 1;
+    op.k = wd.k;
+    op.stride = wd.s;
+    op.pad = wd.pad;
+    op.act = swish ? Act::swish : Act::none;
+    const int32_t ho = (wd.h + wd.pad[0] + wd.pad[2] - wd.k) / wd.s + 1;
+    const int32_t wo = (wd.w + wd.pad[1] + wd.pad[3] - wd.k) / wd.s + 1;
+    std::vector<ValueDesc> values = {{wd.h, wd.w, wd.cin}, {ho, wo, wd.cout}};
+    if (sums) {
+      op.sums = 2;
+      values.push_back({1, 1, wd.cout});
+    }
+    std::string id = std::string(op_name(wd.kind)) + "/edge_k" + std::to_string(wd.k) + "_s" + std::to_string(wd.s) +
+                     "_pad" + std::to_string(wd.pad[0]) + std::to_string(wd.pad[1]) + std::to_string(wd.pad[2]) +
+                     std::to_string(wd.pad[3]) + tag("h", wd.h) + tag("w", wd.w) +
+                     (dw ? tag("c", wd.cin) : tag("ci", wd.cin) + tag("co", wd.cout)) + (swish ? "_swish" : "_none") +
+                     (sums ? "_sums" : "") + tag("b", wd.batch);
+    out.push_back(finish(std::move(id), wd.batch, single(std::move(op), std::move(values)), {}));
+  }
+
+  struct Pw { int32_t h, w, cin, cout; bool gate, residual, swish; int32_t batch; };
+  const Pw pws[] = {
+      {1, 1, 1, 1, true, true, true, 3},       {1, 5, 7, 15, true, false, true, 3},
+      {3, 3, 15, 16, false, true, false, 1},   {1, 9, 17, 31, true, true, false, 3},
+      {7, 7, 31, 17, true, true, false, 3},    {5, 10, 33, 7, false, false, true, 3},
+      {7, 7, 1152, 320, true, true, false, 3}, {7, 7, 100, 65, true, false, true, 1},
+      {2, 25, 65, 100, false, true, true, 1},  {7, 7, 192, 1152, false, false, true, 1},
+  };
+  for (const Pw& f : pws) {
+    OpDesc op;
+    op.kind = OpKind::pwconv_bn_act;
+    op.x = 0;
+    op.y = 1;
+    op.act = f.swish ? Act::swish : Act::none;
+    std::vector<ValueDesc> values = {{f.h, f.w, f.cin}, {f.h, f.w, f.cout}};
+    std::vector<int32_t> external;
+    if (f.gate) {
+      op.gate = int32_t(values.size());
+      values.push_back({1, 1, f.cin});
+      external.push_back(op.gate);
+    }
+    if (f.residual) {
+      op.residual = int32_t(values.size());
+      values.push_back({f.h, f.w, f.cout});
+      external.push_back(op.residual);
+    }
+    std::string id = "pwconv_bn_act/edge_h" + std::to_string(f.h) + tag("w", f.w) + tag("ci", f.cin) +
+                     tag("co", f.cout) + (f.gate ? "_gate" : "") + (f.residual ? "_res" : "") +
+                     (f.swish ? "_swish" : "_none") + tag("b", f.batch);
+    out.push_back(finish(std::move(id), f.batch, single(std::move(op), std::move(values)), std::move(external)));
+  }
+
+  struct Se { int32_t c, cr, spatial, batch; };
+  const Se ses[] = {{1, 1, 9, 3}, {7, 7, 4, 1}, {15, 9, 49, 3}, {31, 17, 3, 1}, {65, 33, 196, 3}, {1152, 48, 49, 1}};
+  for (const Se& e : ses) {
+    OpDesc op;
+    op.kind = OpKind::se_gate;
+    op.x = 0;
+    op.y = 1;
+    op.spatial = e.spatial;
+    op.weight.resize(size_t(e.cr));  // size marker for finish()
+    std::string id = "se_gate/edge_c" + std::to_string(e.c) + tag("cr", e.cr) + tag("spatial", e.spatial) +
+                     tag("b", e.batch);
+    out.push_back(finish(std::move(id), e.batch, single(std::move(op), {{1, 1, e.c}, {1, 1, e.c}}), {}));
+  }
+
+  struct Head { int32_t h, w, cin, cout; bool map; int32_t batch; };
+  const Head heads[] = {{9, 9, 7, 1, true, 3}, {11, 13, 15, 17, false, 3}, {8, 8, 31, 15, true, 1}, {1, 5, 1, 33, true, 3}};
+  for (const Head& hd : heads) {
+    OpDesc op;
+    op.kind = OpKind::head_pool;
+    op.x = 0;
+    op.y = 1;
+    op.act = Act::swish;
+    std::vector<ValueDesc> values = {{hd.h, hd.w, hd.cin}, {1, 1, hd.cout}};
+    if (hd.map) {
+      op.map = 2;
+      values.push_back({hd.h, hd.w, hd.cout});
+    }
+    std::string id = "head_pool/edge_h" + std::to_string(hd.h) + tag("w", hd.w) + tag("ci", hd.cin) +
+                     tag("co", hd.cout) + (hd.map ? "_map" : "") + tag("b", hd.batch);
+    out.push_back(finish(std::move(id), hd.batch, single(std::move(op), std::move(values)), {}));
+  }
+
+  for (const auto& ch : {std::make_pair(7, 15), std::make_pair(33, 17), std::make_pair(31, 1)}) {
+    OpDesc op;
+    op.kind = OpKind::linear;
+    op.x = 0;
+    op.y = 1;
+    std::string id = "linear/edge_ci" + std::to_string(ch.first) + tag("co", ch.second) + tag("b", 9);
+    out.push_back(finish(std::move(id), 9, single(std::move(op), {{1, 1, ch.first}, {1, 1, ch.second}}), {}));
+  }
+}
+
 // Harness inputs: activations in [-2, 2) (both sides of swish), gates in (0, 1) like a sigmoid's,
 // SE sums as spatial * [-1, 1) like a sum over a map.
 std::vector<std::vector<float>> make_inputs(const OpCase& c) {
@@ -274,6 +401,7 @@ const std::vector<OpCase>& op_cases() {
     add_pwconv(out);
     add_head_pool(out);
     add_linear(out);
+    add_kernel_edges(out);
     return out;
   }();
   return cases;

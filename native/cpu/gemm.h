@@ -25,8 +25,8 @@ inline int64_t gemm_blocks(int64_t cout) { return (cout + kGemmNr - 1) / kGemmNr
 
 // GCC/Clang vector extension, 4 floats: the register width every x86-64 and arm64 CPU has (a
 // wider type than the target's registers gets lowered through memory). Plain loops here get
-// SLP-vectorised across rows with shuffles; explicit vector locals stay in registers. A SIMD level
-// re-instantiates this tile with its own width (later issue).
+// SLP-vectorised across rows with shuffles; explicit vector locals stay in registers. The SIMD
+// levels have their own register-blocked GEMM (cpu/simd/gemm.h).
 #if defined(__GNUC__)
 typedef float GemmVec __attribute__((vector_size(16), aligned(4)));
 #define EFFNET_GEMM_VECTOR 1

@@ -2,9 +2,8 @@
 //
 // A CpuKernels table holds, per op, how to pack that op's weights (once, at compile), how much
 // scratch a run needs (sized with the arena, so runs never allocate) and the kernel itself. A table
-// exists per level ("reference", "generic", later "avx2", "avx512"): a SIMD level overrides the ops
-// it has kernels for and inherits the rest from the level below, so kernels can be slotted in one
-// op at a time (ggml-style). Tables are chosen once, at compile (see cpu/levels.h).
+// exists per level ("reference", "generic", "avx2", "avx512"; the SIMD levels' tables are built in
+// cpu/simd/kernel_table.h). Tables are chosen once, at compile (see cpu/levels.h).
 #pragma once
 #include <cstdint>
 

@@ -27,28 +27,14 @@ bool cpu_has(const char* feature) {
 struct Level {
   const char* name;
   std::vector<const char*> needs;  // CPU features
-  const CpuKernels* (*kernels)();
-  bool own_kernels;  // false: every op inherited from generic (not picked by auto)
+  const CpuKernels* (*kernels)();  // called only once the features are known to be there
 };
-
-// A SIMD level starts as generic under its own name; its own kernels replace entries here.
-CpuKernels inherit(const char* level, const CpuKernels& base) {
-  CpuKernels k = base;
-  k.level = level;
-  return k;
-}
 
 const std::vector<Level>& levels() {
   static const std::vector<Level> table = {
-      {"generic", {}, [] { return &generic_kernels(); }, true},
-      {"avx2", {"avx2", "fma"}, [] {
-         static const CpuKernels k = inherit("avx2", generic_kernels());
-         return &k;
-       }, false},
-      {"avx512", {"avx512f", "avx512bw", "avx512vl", "avx512dq"}, [] {
-         static const CpuKernels k = inherit("avx512", generic_kernels());
-         return &k;
-       }, false},
+      {"generic", {}, [] { return &generic_kernels(); }},
+      {"avx2", {"avx2", "fma"}, [] { return &avx2_kernels(); }},
+      {"avx512", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"}, [] { return &avx512_kernels(); }},
   };
   return table;
 }
@@ -109,7 +95,7 @@ const CpuKernels& generic_kernels() {
 const CpuKernels& auto_kernels() {
   const CpuKernels* best = &generic_kernels();
   for (const Level& l : levels()) {
-    if (l.own_kernels && supported(l)) best = l.kernels();
+    if (supported(l)) best = l.kernels();
   }
   return *best;
 }

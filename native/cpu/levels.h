@@ -2,10 +2,9 @@
 //
 // Levels, lowest first: "reference" (the oracle, KernelSet::reference), "generic" (portable C++,
 // auto-vectorised; "scalar" is accepted as its other name: DESIGN.md's "scalar fallback"), then
-// "avx2" and "avx512". A SIMD level overrides the ops it has its own kernel for and inherits the
-// rest from generic; today it has none of its own yet, so auto-selection (KernelSet::fast with no
-// override) skips levels without own kernels and resolves to "generic". Forcing "avx2"/"avx512"
-// works when the CPU supports it (and runs the inherited kernels; OpKernel::impl says which).
+// "avx2" (AVX2 + FMA) and "avx512" (AVX-512 F/BW/VL/DQ). Both SIMD levels have their own kernel
+// for every op (cpu/simd/<op>.h, written once over a vector type and instantiated per level in
+// cpu/<level>/kernels.cc); auto-selection picks the highest level the CPU runs.
 //
 // Choice, at compile: KernelSet::reference -> reference; else CompileOptions::cpu_level if set,
 // else the EFFICIENTNET_CPU environment variable if set, else auto. An unknown level, or one this
@@ -21,6 +20,8 @@ namespace effnet {
 
 const CpuKernels& reference_kernels();
 const CpuKernels& generic_kernels();
+const CpuKernels& avx2_kernels();    // only call when the CPU has avx2 + fma
+const CpuKernels& avx512_kernels();  // only call when the CPU has avx512f/bw/vl/dq
 
 const CpuKernels& select_kernels(KernelSet set, const std::string& cpu_level);
 

@@ -24,6 +24,7 @@
 #include "core/prng.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
+#include "tools/simd_math_test.h"
 #include "tools/synthetic_plan.h"
 
 static std::atomic<long> g_news{0};
@@ -34,6 +35,13 @@ void* operator new(std::size_t n) {
   throw std::bad_alloc();
 }
 void* operator new[](std::size_t n) { return operator new(n); }
+// The nothrow forms too (std::stable_sort's temporary buffer uses them): otherwise the library's
+// nothrow new pairs with the free() below, which ASan reports as an alloc-dealloc mismatch.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  g_news.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n == 0 ? 1 : n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
@@ -376,6 +384,11 @@ int main(int argc, char** argv) {
   test_concurrency();
   std::printf("errors:\n");
   test_errors();
+  std::printf("simd activations (max relative error vs double libm over [-87, 87]):\n");
+  for (const SimdMathError& e : simd_math_errors()) {
+    std::printf("  %s: exp(-x) %.3g  sigmoid %.3g  swish %.3g\n", e.level.c_str(), e.exp_neg, e.sigmoid, e.swish);
+    expect(e.exp_neg < 1e-6 && e.sigmoid < 1e-6 && e.swish < 1e-6, e.level + ": activations within 1e-6 of libm");
+  }
   std::printf("effnet_core_test: %d passed, %d failed\n", g_passed, g_failed);
   return g_failed == 0 ? 0 : 1;
 }

@@ -1,6 +1,8 @@
 // effnet_make_plan: writes a B0-shaped plan with seeded random weights (tools/synthetic_plan.h),
 // for effnet_run and device checks on machines without Node.
-//   effnet_make_plan out.bin [--res R] [--classes N] [--seed S] [--width W] [--tf-same] [--head-map]
+//   effnet_make_plan out.bin [--variant b0..b7] [--res R] [--classes N] [--seed S] [--width W] [--depth D]
+//                    [--tf-same] [--head-map]
+// --variant sets width, depth and resolution to that variant's; later flags override them.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -12,7 +14,9 @@ using namespace effnet;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: effnet_make_plan out.bin [--res R] [--classes N] [--seed S] [--width W] [--tf-same] [--head-map]\n");
+    std::fprintf(stderr,
+                 "usage: effnet_make_plan out.bin [--variant b0..b7] [--res R] [--classes N] [--seed S] [--width W] "
+                 "[--depth D] [--tf-same] [--head-map]\n");
     return 2;
   }
   SyntheticOptions o;
@@ -22,6 +26,13 @@ int main(int argc, char** argv) {
     else if (a == "--classes" && i + 1 < argc) o.classes = std::atoi(argv[++i]);
     else if (a == "--seed" && i + 1 < argc) o.seed = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--width" && i + 1 < argc) o.width = std::atof(argv[++i]);
+    else if (a == "--depth" && i + 1 < argc) o.depth = std::atof(argv[++i]);
+    else if (a == "--variant" && i + 1 < argc) {
+      if (!synthetic_variant(argv[++i], &o)) {
+        std::fprintf(stderr, "effnet_make_plan: unknown variant %s (expected b0..b7)\n", argv[i]);
+        return 2;
+      }
+    }
     else if (a == "--tf-same") o.tf_same = true;
     else if (a == "--head-map") o.head_map = true;
     else {

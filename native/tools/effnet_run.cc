@@ -1,6 +1,8 @@
 // effnet_run: loads a saved plan, fills the input from a seed, runs it and prints each output's
 // checksums and the median latency. No Node needed.
 //   effnet_run plan.bin [--batch N] [--iters K] [--level L] [--threads T] [--seed S] [--compare-reference]
+//              [--profile]
+// --profile: instead, times every op on its own (tools/op_profile.h) and prints a per-op table.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,6 +14,7 @@
 #include "core/prng.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
+#include "tools/op_profile.h"
 
 using namespace effnet;
 
@@ -33,13 +36,13 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
                  "usage: effnet_run plan.bin [--batch N] [--iters K] [--level L] [--threads T] [--seed S] "
-                 "[--compare-reference]\n");
+                 "[--compare-reference] [--profile]\n");
     return 2;
   }
   const std::string path = argv[1];
   int32_t batch = 1, iters = 10;
   uint64_t seed = 1;
-  bool compare = false;
+  bool compare = false, profile = false;
   CompileOptions options;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads" && i + 1 < argc) options.threads = std::atoi(argv[++i]);
     else if (a == "--seed" && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--compare-reference") compare = true;
+    else if (a == "--profile") profile = true;
     else {
       std::fprintf(stderr, "effnet_run: unknown argument %s\n", a.c_str());
       return 2;
@@ -57,6 +61,10 @@ int main(int argc, char** argv) {
   try {
     const Plan plan = load_plan(path);
     if (options.cpu_level == "reference") options.kernels = KernelSet::reference;
+    if (profile) {
+      profile_ops(plan, options, std::max(batch, 1), iters, seed);
+      return 0;
+    }
     auto model = Model::compile(plan, options);
     const ValueDesc in = plan.values[size_t(plan.input)];
     std::vector<float> input(size_t(in.size() * std::max(batch, 1)));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "core/prng.h"
 
@@ -107,13 +108,30 @@ class Builder {
 
 }  // namespace
 
+bool synthetic_variant(const char* name, SyntheticOptions* o) {
+  struct Variant { const char* name; double width, depth; int32_t resolution; };
+  static const Variant kVariants[] = {{"b0", 1.0, 1.0, 224}, {"b1", 1.0, 1.1, 240}, {"b2", 1.1, 1.2, 260},
+                                      {"b3", 1.2, 1.4, 300}, {"b4", 1.4, 1.8, 380}, {"b5", 1.6, 2.2, 456},
+                                      {"b6", 1.8, 2.6, 528}, {"b7", 2.0, 3.1, 600}};
+  for (const Variant& v : kVariants) {
+    if (std::string(name) == v.name) {
+      o->width = v.width;
+      o->depth = v.depth;
+      o->resolution = v.resolution;
+      return true;
+    }
+  }
+  return false;
+}
+
 Plan make_synthetic_plan(const SyntheticOptions& o) {
   Builder b(o);
   b.plan.input = b.value(o.resolution, o.resolution, 3);
   int32_t sums = -1;
   int32_t x = b.windowed(OpKind::conv_bn_act, b.plan.input, round_filters(32, o.width), 3, 2, &sums);
   for (const Stage& st : kB0) {
-    for (int32_t r = 0; r < st.repeats; ++r) {
+    const int32_t repeats = int32_t(std::ceil(o.depth * st.repeats));
+    for (int32_t r = 0; r < repeats; ++r) {
       const int32_t cin = b.plan.values[size_t(x)].c;
       const int32_t cout = round_filters(st.cout, o.width);
       const int32_t stride = r == 0 ? st.stride : 1;

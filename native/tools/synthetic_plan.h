@@ -16,7 +16,11 @@ struct SyntheticOptions {
   bool tf_same = false;    // TF SAME (asymmetric) padding instead of symmetric
   bool head_map = false;   // also output the head feature map
   double width = 1.0;      // channel multiplier (round_filters with divisor 8)
+  double depth = 1.0;      // repeats multiplier (round_repeats = ceil(depth * repeats))
 };
+
+// The standard B0..B7 scalings (width, depth, resolution) into `o`; false for an unknown name.
+bool synthetic_variant(const char* name, SyntheticOptions* o);
 
 // Outputs: logits [1,1,classes], pooled features [1,1,head], then the head map when asked.
 Plan make_synthetic_plan(const SyntheticOptions& options);

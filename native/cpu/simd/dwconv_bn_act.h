@@ -1,0 +1,239 @@
+// dwconv_bn_act, SIMD, written once over V.
+//   y[n,oy,ox,c] = act(b[c] + sum_{ky,kx} x[n, oy*s - pad_t + ky, ox*s - pad_l + kx, c] * w[c,ky,kx])
+//   sums[n,c]    = sum_{oy,ox} y[n,oy,ox,c]   (post-activation, when the op has sums; feeds se_gate)
+// Layouts: x, y NHWC; weights packed [k*k][Cpad] (packing.h), zero past C.
+// Vectorised over channels: blocks of up to V::kDwNv vectors (64 channels on AVX-512, 16 on AVX2);
+// the last vector of the last block is masked (loads zero the lanes past C, stores skip them).
+// Order: per output row, pixel-major when all weights fit in L1, else channel-block-major (see
+// dwconv_bn_act). Interior pixels go V::kDwPx at a time (dw_pixels), so a weight load feeds kDwPx
+// FMAs and stride-1 windows share input loads.
+// Padding: explicit and 4-sided. Pixels whose window is fully inside the input (the interior of
+// interior rows) run a tap loop with k a compile-time constant (3 or 5: fully unrolled); border
+// pixels clip the window to the input (taps outside are zero padding, i.e. skipped).
+// Fusion: bias starts the accumulators, swish before the one store, sums from the same registers.
+// Threads: tasks are (image, band of output rows), bands fixed by the shape (tiling.h); each band
+// writes its partial sums to scratch[image][band][Cpad], reduced in band order afterwards, so
+// results are bit-identical for any thread count.
+// Precision: fp32 FMA accumulation in tap order; swish via simd::swish.
+#pragma once
+#include "core/thread_pool.h"
+#include "cpu/simd/simd_target.h"
+#include "cpu/simd/tiling.h"
+#include "cpu/simd/vec_math.h"
+
+namespace effnet {
+namespace simd {
+
+inline constexpr int64_t kDwL1Bytes = 16 * 1024;  // half of a 32 KiB L1D: the rest holds x and y lines
+
+struct DwShape {
+  int64_t H, W, C, Cpad, Wo, k, s, pad_t, pad_l;
+  int64_t ox_lo, ox_hi;  // output columns whose window lies inside the input
+  bool swish;
+};
+
+// One output pixel of a channel block: taps [ky0, ky1) x [kx0, kx1), or all KT x KT when KT > 0.
+template <class V, int NV, bool Tail, int KT>
+EFFNET_SIMD_INLINE void dw_pixel(const DwShape& d, const float* __restrict xn, int64_t origin, const float* __restrict w,
+                                 const float* __restrict bias, int64_t ky0, int64_t ky1, int64_t kx0, int64_t kx1,
+                                 typename V::Mask m, typename V::T (&acc)[NV]) {
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) acc[v] = V::load(bias + v * V::W);
+  const int64_t k = KT > 0 ? KT : d.k;
+  if constexpr (KT > 0) {
+    ky0 = kx0 = 0;
+    ky1 = kx1 = KT;
+  }
+#pragma GCC unroll 5
+  for (int64_t ky = ky0; ky < ky1; ++ky) {
+    const int64_t xr = origin + ky * d.W * d.C;
+    const float* wr = w + ky * k * d.Cpad;
+#pragma GCC unroll 5
+    for (int64_t kx = kx0; kx < kx1; ++kx) {
+      const float* xp = xn + (xr + kx * d.C);
+      const float* wp = wr + kx * d.Cpad;
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        const typename V::T xv = (Tail && v == NV - 1) ? V::load(xp + v * V::W, m) : V::load(xp + v * V::W);
+        acc[v] = V::fmadd(xv, V::load(wp + v * V::W), acc[v]);
+      }
+    }
+  }
+}
+
+// kPx adjacent interior pixels at once (KT > 0): each weight vector load serves kPx FMAs, and at
+// stride 1 neighbouring windows share their input loads (the unrolled loop names the same
+// addresses, which the compiler loads once).
+template <class V, int NV, bool Tail, int KT, int PX>
+EFFNET_SIMD_INLINE void dw_pixels(const DwShape& d, const float* __restrict xn, int64_t origin,
+                                  const float* __restrict w, const float* __restrict bias, typename V::Mask m,
+                                  typename V::T (&acc)[PX][NV]) {
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    const typename V::T b = V::load(bias + v * V::W);
+#pragma GCC unroll 8
+    for (int px = 0; px < PX; ++px) acc[px][v] = b;
+  }
+  const int64_t step = d.s * d.C;
+#pragma GCC unroll 5
+  for (int ky = 0; ky < KT; ++ky) {
+#pragma GCC unroll 5
+    for (int kx = 0; kx < KT; ++kx) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        const typename V::T wv = V::load(w + (ky * KT + kx) * d.Cpad + v * V::W);
+        const float* xp = xn + (origin + ky * d.W * d.C + kx * d.C + v * V::W);
+#pragma GCC unroll 8
+        for (int px = 0; px < PX; ++px) {
+          const typename V::T xv = (Tail && v == NV - 1) ? V::load(xp + px * step, m) : V::load(xp + px * step);
+          acc[px][v] = V::fmadd(xv, wv, acc[px][v]);
+        }
+      }
+    }
+  }
+}
+
+// PX pixels from output column ox (PX = 1: any pixel, window clipped to [ky0, ky1) x [kx0, kx1)
+// when KT = 0), channels [c0, c0 + NV * W): taps, then swish, the store (masked past C when Tail)
+// and the pixels' SE sums added to part.
+template <class V, int NV, bool Tail, int KT, int PX>
+EFFNET_SIMD_INLINE void dw_block(const DwShape& d, const float* xn, float* yrow, const float* wt, const float* bias,
+                                 int64_t origin, int64_t ox, int64_t c0, int64_t ky0, int64_t ky1, int64_t kx0,
+                                 int64_t kx1, typename V::Mask m, float* part) {
+  using T = typename V::T;
+  T acc[PX][NV];
+  if constexpr (PX > 1) {
+    dw_pixels<V, NV, Tail, KT, PX>(d, xn, origin + c0, wt + c0, bias + c0, m, acc);
+  } else {
+    dw_pixel<V, NV, Tail, KT>(d, xn, origin + c0, wt + c0, bias + c0, ky0, ky1, kx0, kx1, m, acc[0]);
+  }
+#pragma GCC unroll 4
+  for (int v = 0; v < NV; ++v) {
+    T sum = V::zero();
+#pragma GCC unroll 8
+    for (int px = 0; px < PX; ++px) {
+      T a = acc[px][v];
+      if (d.swish) a = simd::swish<V>(a);
+      sum = V::add(sum, a);  // lanes past C are exactly 0 (zero x, weights and bias)
+      float* y = yrow + (ox + px) * d.C + c0 + v * V::W;
+      if (Tail && v == NV - 1) V::store(y, a, m);
+      else V::store(y, a);
+    }
+    if (part != nullptr) V::store(part + c0 + v * V::W, V::add(V::load(part + c0 + v * V::W), sum));
+  }
+}
+
+// The channel blocks in [c_begin, c_end) of PX pixels: whole blocks of kDwNv vectors, then the
+// tail block (fewer vectors, the last one masked when C is not a multiple of W).
+template <class V, int KT, int PX>
+EFFNET_SIMD_INLINE void dw_blocks(const DwShape& d, const float* xn, float* yrow, const float* wt, const float* bias,
+                                  int64_t origin, int64_t ox, int64_t ky0, int64_t ky1, int64_t kx0, int64_t kx1,
+                                  int64_t c_begin, int64_t c_end, float* part) {
+  constexpr int NV = V::kDwNv;
+  constexpr int64_t kBlock = NV * V::W;
+  int64_t c0 = c_begin;
+  const typename V::Mask all = V::mask(V::W);
+  for (; c0 + kBlock <= c_end; c0 += kBlock) {
+    dw_block<V, NV, false, KT, PX>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, all, part);
+  }
+  if (c0 == c_end) return;
+  const int64_t left = c_end - c0, nv = ceil_div(left, V::W), last = left - (nv - 1) * V::W;
+  const typename V::Mask m = V::mask(last);
+  const bool tail = last < V::W;
+#define EFFNET_DW_TAIL(N)                                                                                    \
+  if (tail) dw_block<V, N, true, KT, PX>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, m, part); \
+  else dw_block<V, N, false, KT, PX>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, m, part)
+  static_assert(NV <= 4, "the tail block dispatch covers up to 4 vectors");
+  switch (nv) {
+    case 1: EFFNET_DW_TAIL(1); break;
+    case 2: if constexpr (NV >= 2) { EFFNET_DW_TAIL(2); } break;
+    case 3: if constexpr (NV >= 3) { EFFNET_DW_TAIL(3); } break;
+    default: if constexpr (NV >= 4) { EFFNET_DW_TAIL(4); } break;
+  }
+#undef EFFNET_DW_TAIL
+}
+
+// Output row oy, channels [c_begin, c_end): pixel groups along the row, every channel block of a
+// group before the next group (see dwconv_bn_act for when the range is all channels).
+template <class V, int KT>
+void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const float* bias, int64_t oy,
+            int64_t c_begin, int64_t c_end, float* part) {
+  constexpr int PX = V::kDwPx;
+  const int64_t iy0 = oy * d.s - d.pad_t;
+  const int64_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = d.H - iy0 < d.k ? d.H - iy0 : d.k;
+  const bool full_rows = ky0 == 0 && ky1 == d.k;
+  float* yrow = yn + oy * d.Wo * d.C;
+  for (int64_t ox = 0; ox < d.Wo;) {
+    const int64_t ix0 = ox * d.s - d.pad_l;
+    // Offset of the window's top-left tap, possibly outside the input: only taps inside are read.
+    const int64_t origin = (iy0 * d.W + ix0) * d.C;
+    if constexpr (KT > 0) {  // pixel groups need the unrolled window
+      if (full_rows && ox >= d.ox_lo && ox + PX <= d.ox_hi) {
+        dw_blocks<V, KT, PX>(d, xn, yrow, wt, bias, origin, ox, 0, d.k, 0, d.k, c_begin, c_end, part);
+        ox += PX;
+        continue;
+      }
+    }
+    if (full_rows && ox >= d.ox_lo && ox < d.ox_hi) {
+      dw_blocks<V, KT, 1>(d, xn, yrow, wt, bias, origin, ox, 0, d.k, 0, d.k, c_begin, c_end, part);
+      ++ox;
+    } else {
+      const int64_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = d.W - ix0 < d.k ? d.W - ix0 : d.k;
+      dw_blocks<V, 0, 1>(d, xn, yrow, wt, bias, origin, ox, ky0, ky1, kx0, kx1, c_begin, c_end, part);
+      ++ox;
+    }
+  }
+}
+
+template <class V>
+void dwconv_bn_act(const KernelArgs& a) {
+  const OpDesc& op = *a.op;
+  DwShape d;
+  d.H = a.in.h, d.W = a.in.w, d.C = a.in.c, d.Cpad = round_up(d.C, kChannelPad), d.Wo = a.out.w;
+  d.k = op.k, d.s = op.stride, d.pad_t = op.pad[0], d.pad_l = op.pad[1];
+  d.swish = op.act == Act::swish;
+  d.ox_lo = ceil_div(d.pad_l, d.s);
+  d.ox_hi = d.W - d.k + d.pad_l >= 0 ? (d.W - d.k + d.pad_l) / d.s + 1 : 0;
+  if (d.ox_hi > d.Wo) d.ox_hi = d.Wo;
+  const int64_t Ho = a.out.h, nb = dw_bands(a.out);
+  const float* wt = a.weights->w.data();
+  const float* bias = a.weights->b.data();
+  // Loop order along a row: when all k*k*C weights fit in L1 (early layers: few channels, wide
+  // rows) go pixel-major (a pixel group's input lines are used whole while in L1); otherwise
+  // (late layers: up to 1152 channels x 25 taps) one channel block at a time along the row, so that
+  // block's weights stay in L1.
+  const bool pixel_major = d.k * d.k * d.Cpad * int64_t(sizeof(float)) <= kDwL1Bytes;
+  const int64_t c_step = pixel_major ? d.C : int64_t(V::kDwNv) * V::W;
+  parallel_for(a.batch * nb, a.threads, [&](int64_t task, int32_t) {
+    const int64_t n = task / nb, band = task % nb;
+    const int64_t oy0 = Ho * band / nb, oy1 = Ho * (band + 1) / nb;
+    float* part = a.sums != nullptr ? a.scratch + task * d.Cpad : nullptr;
+    if (part != nullptr) {
+      for (int64_t c = 0; c < d.Cpad; c += V::W) V::store(part + c, V::zero());
+    }
+    const float* xn = a.x + n * d.H * d.W * d.C;
+    float* yn = a.y + n * Ho * d.Wo * d.C;
+    for (int64_t oy = oy0; oy < oy1; ++oy) {
+      for (int64_t c0 = 0; c0 < d.C; c0 += c_step) {
+        const int64_t c1 = c0 + c_step < d.C ? c0 + c_step : d.C;
+        if (d.k == 3) dw_row<V, 3>(d, xn, yn, wt, bias, oy, c0, c1, part);
+        else if (d.k == 5) dw_row<V, 5>(d, xn, yn, wt, bias, oy, c0, c1, part);
+        else dw_row<V, 0>(d, xn, yn, wt, bias, oy, c0, c1, part);
+      }
+    }
+  });
+  if (a.sums == nullptr) return;
+  for (int64_t n = 0; n < a.batch; ++n) {
+    const float* part = a.scratch + n * nb * d.Cpad;
+    float* sums = a.sums + n * d.C;
+    for (int64_t c = 0; c < d.C; c += V::W) {
+      typename V::T s = V::load(part + c);
+      for (int64_t b = 1; b < nb; ++b) s = V::add(s, V::load(part + b * d.Cpad + c));
+      if (d.C - c >= V::W) V::store(sums + c, s);
+      else V::store(sums + c, s, V::mask(d.C - c));
+    }
+  }
+}
+
+}  // namespace simd
+}  // namespace effnet

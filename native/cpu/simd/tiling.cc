@@ -1,0 +1,73 @@
+#include "cpu/simd/tiling.h"
+
+#include <algorithm>
+
+#include "core/thread_pool.h"
+
+namespace effnet {
+namespace simd {
+
+namespace {
+// Weights of one column chunk: ~384 KiB, well inside a 1-2 MiB L2 next to the A rows.
+constexpr int64_t kL2ChunkFloats = 96 * 1024;
+constexpr int64_t kDefaultRowChunk = 256;
+}  // namespace
+
+GemmSplit gemm_split(int64_t m, int64_t panels, int64_t k, int64_t w, int64_t mr, int64_t nv, int32_t threads,
+                     int64_t fixed_rows) {
+  // Work in tiles: rt row tiles x pp panel groups (nv panels each).
+  const int64_t rt = ceil_div(m, mr), pp = ceil_div(panels, nv);
+  const int64_t pp_cap = std::max<int64_t>(1, kL2ChunkFloats / std::max<int64_t>(1, k * w * nv));
+  const int64_t rt_cap = fixed_rows > 0 ? ceil_div(fixed_rows, mr) : kDefaultRowChunk / mr;
+  const int64_t npc0 = ceil_div(pp, pp_cap), nrc0 = fixed_rows > 0 ? ceil_div(m, fixed_rows) : ceil_div(rt, rt_cap);
+  const int64_t t = std::max<int32_t>(1, threads);
+  // Dynamic scheduling hands out tasks in order, so with tasks of (nearly) equal size the busiest
+  // thread does ceil(tasks / t) of them. Search a few finer grids for the smallest such makespan
+  // (in tiles), with a small charge per task for its setup and its re-reading of A and B.
+  int64_t best_npc = npc0, best_nrc = nrc0;
+  double best = -1;
+  const int64_t extra = t > 1 ? 4 * t : 0;
+  const int64_t nrc_last = fixed_rows > 0 ? nrc0 : std::min(rt, nrc0 + extra);
+  for (int64_t nrc = nrc0; nrc <= nrc_last; ++nrc) {
+    for (int64_t npc = npc0; npc <= std::min(pp, npc0 + extra); ++npc) {
+      const int64_t tasks = nrc * npc;
+      const double tile_work = double(ceil_div(rt, nrc)) * double(ceil_div(pp, npc));
+      const double span = double(ceil_div(tasks, t)) * (tile_work + 2.0);
+      if (best < 0 || span < best) {
+        best = span;
+        best_npc = npc;
+        best_nrc = nrc;
+      }
+    }
+  }
+  GemmSplit s;
+  s.panel_chunk = ceil_div(pp, best_npc) * nv;
+  s.panel_chunks = ceil_div(panels, s.panel_chunk);
+  s.row_chunk = fixed_rows > 0 ? fixed_rows : ceil_div(rt, best_nrc) * mr;
+  s.row_chunks = ceil_div(m, s.row_chunk);
+  return s;
+}
+
+int64_t dwconv_bn_act_scratch(const OpDesc& op, const ValueDesc&, const ValueDesc& out, const PackedWeights&,
+                              int32_t batch) {
+  return op.sums >= 0 ? int64_t(batch) * dw_bands(out) * round_up(out.c, kChannelPad) : 0;
+}
+
+int64_t se_gate_scratch(const OpDesc&, const ValueDesc&, const ValueDesc&, const PackedWeights& p, int32_t batch) {
+  return int64_t(batch) * round_up(p.hidden, kChannelPad);
+}
+
+// The gated A tile (kGemmMaxMr rows x Cin) of each pool thread.
+int64_t pwconv_bn_act_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc&, const PackedWeights&,
+                              int32_t) {
+  return op.gate >= 0 ? int64_t(ThreadPool::instance().capacity()) * kGemmMaxMr * round_up(in.c, kChannelPad) : 0;
+}
+
+// Pooled partials [image][chunk][Cout padded].
+int64_t head_pool_scratch(const OpDesc&, const ValueDesc& in, const ValueDesc& out, const PackedWeights&,
+                          int32_t batch) {
+  return int64_t(batch) * head_chunks(in) * round_up(out.c, kChannelPad);
+}
+
+}  // namespace simd
+}  // namespace effnet

@@ -1,0 +1,55 @@
+// How the SIMD kernels cut their work into thread-pool tasks, and the scratch that needs. Plain C++
+// (no vector code), shared by every SIMD level, so the split logic exists once.
+//
+// Determinism: where partial sums are reduced (dwconv_bn_act's SE sums, head_pool's average pool)
+// the partition depends only on the shape, never on the thread count, and partials are reduced in
+// partition order; so results are bit-identical for any number of threads. Plain GEMM outputs are
+// each computed by one micro-tile in fixed K order, so their split may follow the thread count.
+#pragma once
+#include <cstdint>
+
+#include "cpu/kernel_api.h"
+
+namespace effnet {
+namespace simd {
+
+inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+inline int64_t ceil_div(int64_t v, int64_t m) { return (v + m - 1) / m; }
+
+// Channel padding of packed dw/conv/se weights and of per-channel partial sums: a multiple of every
+// level's vector width, so weights are always read as whole vectors (the pad is zero).
+inline constexpr int64_t kChannelPad = 16;
+// Rows of the largest GEMM micro-tile of any level (the gated-A tile in scratch has this many rows).
+inline constexpr int64_t kGemmMaxMr = 8;
+
+// dwconv_bn_act: bands of output rows per image (fixed by the shape: see Determinism).
+inline int64_t dw_bands(const ValueDesc& out) { return out.h < 16 ? out.h : 16; }
+
+// head_pool: rows per pooled-partial chunk; chunks never straddle images (fixed by the shape).
+inline constexpr int64_t kHeadChunkRows = 64;
+inline int64_t head_chunks(const ValueDesc& in) { return ceil_div(int64_t(in.h) * in.w, kHeadChunkRows); }
+
+// A GEMM's task grid: row chunks (multiples of mr) x column chunks (multiples of nv panels).
+struct GemmSplit {
+  int64_t row_chunk = 0, row_chunks = 0;      // rows per task, number of row chunks
+  int64_t panel_chunk = 0, panel_chunks = 0;  // panels (of the vector width) per task
+};
+// m rows, `panels` weight panels of w floats each, k inputs. Column chunks start at the size whose
+// weights stay in L2 while a task's row tiles sweep them (rows at 256 per chunk); then a few finer
+// grids are tried and the one whose busiest thread has the least work wins, so 2 threads get equal
+// halves even for m = 7x7 = 49 (7 row tiles). fixed_rows > 0 forces the row chunk (head_pool).
+GemmSplit gemm_split(int64_t m, int64_t panels, int64_t k, int64_t w, int64_t mr, int64_t nv, int32_t threads,
+                     int64_t fixed_rows = 0);
+
+// Scratch entries of the SIMD kernel tables (sizes in floats).
+int64_t dwconv_bn_act_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
+                              int32_t batch);
+int64_t se_gate_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
+                        int32_t batch);
+int64_t pwconv_bn_act_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
+                              int32_t batch);
+int64_t head_pool_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
+                          int32_t batch);
+
+}  // namespace simd
+}  // namespace effnet

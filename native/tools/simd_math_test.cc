@@ -1,0 +1,20 @@
+#include "tools/simd_math_test.h"
+
+#include "cpu/levels.h"
+
+namespace effnet {
+
+SimdMathError simd_math_errors_avx2();    // simd_math_test_avx2.cc
+SimdMathError simd_math_errors_avx512();  // simd_math_test_avx512.cc
+
+std::vector<SimdMathError> simd_math_errors() {
+  std::vector<SimdMathError> out;
+  for (const CpuKernels* k : runnable_levels()) {  // only levels whose CPU features are present
+    const std::string level = k->level;
+    if (level == "avx2") out.push_back(simd_math_errors_avx2());
+    if (level == "avx512") out.push_back(simd_math_errors_avx512());
+  }
+  return out;
+}
+
+}  // namespace effnet
