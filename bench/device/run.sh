@@ -10,11 +10,9 @@
 #    check): every op case of core/op_cases in fp32 and fp16, then whole networks.
 #  * Speed vs PyTorch uses torchvision's efficientnet_b0/b3 with torchvision's OWN random init
 #    (same shapes, different numbers): speed only. Plans are made here from a seed by
-#    effnet_make_plan (synthetic B0-shaped nets; no Node, nothing large travels).
-#  * "b3w" = B3's width (1.2) and resolution (300) with B0's depths, because effnet_make_plan
-#    cannot scale depth yet: fewer blocks than torchvision's B3. If effnet_make_plan accepts
-#    --depth, a real-depth "b3" plan is made instead; or put a plan saved by the TS layer
-#    (savePlan) at $EFFNET_B3_PLAN (carry it) to bench the real B3 with its real weights.
+#    effnet_make_plan --variant b0|b3 (B0's and B3's real widths, depths and resolutions with
+#    seeded weights; no Node, nothing large travels). A plan saved by the TS layer (savePlan) at
+#    $EFFNET_B3_PLAN (carried) replaces the synthetic B3.
 #
 # Usage (repository root): bash bench/device/run.sh        env: OUT (default ./device-out),
 #   TORCH_COMPILE_BUDGET_S (default 120; 0 = skip torch.compile), BATCHES (default 1,8,64,256),
@@ -51,17 +49,15 @@ note "build ok ($(grep -c 'Building CUDA' "$OUT/build.log") CUDA objects)"
 T="$BUILD"
 "$T/effnet_cuda" status | tee -a "$summary"
 
-# 2. Plans (seeded, synthetic).
-"$T/effnet_make_plan" "$BUILD/b0.bin" --res 224 --seed 1 >>"$OUT/build.log" 2>&1
-B3NAME=b3w
+# 2. Plans (seeded, synthetic): B0 and B3 at their real widths, depths and resolutions.
+"$T/effnet_make_plan" "$BUILD/b0.bin" --variant b0 --seed 1 >>"$OUT/build.log" 2>&1
+B3NAME=b3
 if [ -n "${EFFNET_B3_PLAN:-}" ] && [ -f "$EFFNET_B3_PLAN" ]; then
-  cp "$EFFNET_B3_PLAN" "$BUILD/b3.bin"; B3NAME=b3
-elif "$T/effnet_make_plan" "$BUILD/b3.bin" --res 300 --width 1.2 --depth 1.4 --seed 3 >>"$OUT/build.log" 2>&1; then
-  B3NAME=b3
+  cp "$EFFNET_B3_PLAN" "$BUILD/b3.bin"
 else
-  "$T/effnet_make_plan" "$BUILD/b3w.bin" --res 300 --width 1.2 --seed 3 >>"$OUT/build.log" 2>&1
+  "$T/effnet_make_plan" "$BUILD/b3.bin" --variant b3 --seed 3 >>"$OUT/build.log" 2>&1
 fi
-note "plans: b0 (synthetic B0, 224) and $B3NAME ($([ $B3NAME = b3 ] && echo 'B3' || echo 'B3 width/res, B0 depth'), 300)"
+note "plans: b0 (224) and b3 (300), seeded weights"
 
 # 3. Equality checks: every op case (fp32 + fp16) and whole networks vs the CPU reference.
 if want check; then
