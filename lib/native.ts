@@ -102,9 +102,9 @@ let binding: NativeBinding | undefined;
 let origin: NativeOrigin | undefined;
 
 const REBUILD_HINT =
-  'Build it from source with `npm rebuild efficientnet --allow-scripts=efficientnet` in a project that ' +
-  'depends on it (npm 11 skips dependency install scripts unless allowed), or `npm run build:native` in the ' +
-  'package folder; that needs cmake 3.19+ and a C++17 compiler.';
+  'Build it from source: in a project that depends on it, `npm install-scripts approve efficientnet && ' +
+  'npm rebuild efficientnet` (npm 11 runs a dependency\'s install script only when approved), or ' +
+  '`npm run build:native` in the package folder; that needs cmake 3.19+ and a C++17 compiler.';
 
 function prebuildPlatforms(): string[] {
   try {

@@ -68,6 +68,6 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('loading 
   it('explains a platform with no binary', () => {
     const r = load(packageCopy('none'));
     expect(r.code).toBe('ERR_NATIVE_LOAD');
-    expect(r.message).toMatch(/No efficientnet binary for linux-x64.*no prebuilt binaries are installed.*npm rebuild efficientnet --allow-scripts=efficientnet/);
+    expect(r.message).toMatch(/No efficientnet binary for linux-x64.*no prebuilt binaries are installed.*npm install-scripts approve efficientnet && npm rebuild efficientnet/);
   });
 });
