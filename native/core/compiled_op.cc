@@ -28,7 +28,7 @@ int64_t op_scratch_floats(const CompiledOp& op, int32_t batch) {
   return op.kernel->scratch_floats(op.desc, op.in, op.out, op.packed, batch);
 }
 
-void run_op(const CompiledOp& op, float* const* values, int32_t batch, int32_t threads, float* scratch) {
+KernelArgs kernel_args(const CompiledOp& op, float* const* values, int32_t batch, int32_t threads, float* scratch) {
   KernelArgs a;
   a.op = &op.desc;
   a.in = op.in;
@@ -43,7 +43,11 @@ void run_op(const CompiledOp& op, float* const* values, int32_t batch, int32_t t
   a.batch = batch;
   a.threads = threads;
   a.scratch = scratch;
-  op.kernel->run(a);
+  return a;
+}
+
+void run_op(const CompiledOp& op, float* const* values, int32_t batch, int32_t threads, float* scratch) {
+  op.kernel->run(kernel_args(op, values, batch, threads, scratch));
 }
 
 }  // namespace effnet

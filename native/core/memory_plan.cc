@@ -6,7 +6,8 @@
 
 namespace effnet {
 
-MemoryLayout plan_memory(const Plan& plan, int32_t batch, int64_t scratch_floats) {
+MemoryLayout plan_memory(const Plan& plan, int32_t batch, int64_t scratch_floats, int32_t band_end,
+                         const std::vector<int32_t>& fused_first, int32_t band_images) {
   const size_t n = plan.values.size();
   const int32_t end = int32_t(plan.ops.size());
   std::vector<int32_t> first(n, -1), last(n, -1);
@@ -20,14 +21,34 @@ MemoryLayout plan_memory(const Plan& plan, int32_t batch, int64_t scratch_floats
     }
   }
   for (int32_t v : plan.outputs) last[size_t(v)] = end;
+  for (int32_t i : fused_first) {
+    const OpDesc& op = plan.ops[size_t(i)];
+    first[size_t(op.y)] = last[size_t(op.y)] = -1;  // never materialized
+    last[size_t(op.x)] = std::max(last[size_t(op.x)], i + 1);
+  }
 
   MemoryLayout layout;
+  std::vector<bool> per_image(n, false);
+  if (band_end > 0 && batch > 1) {
+    layout.image_stride.assign(n, 0);
+    for (size_t v = 0; v < n; ++v) {
+      const bool touched = int32_t(v) == plan.input || (first[v] >= 0 && first[v] < band_end);
+      if (!touched) continue;
+      if (int32_t(v) != plan.input && last[v] < band_end) {
+        per_image[v] = true;  // dead before the band ends: one group's worth, reused by every group
+      } else {
+        layout.image_stride[v] = plan.values[v].size();
+        if (first[v] >= 0) first[v] = 0;  // live across every image's pass through the band
+        last[v] = std::max(last[v], band_end - 1);
+      }
+    }
+  }
   layout.offset.assign(n, -1);
   std::vector<int64_t> size(n, 0);
   std::vector<size_t> order;
   for (size_t v = 0; v < n; ++v) {
     if (int32_t(v) == plan.input || first[v] < 0) continue;
-    size[v] = align_floats(plan.values[v].size() * batch);
+    size[v] = align_floats(plan.values[v].size() * (per_image[v] ? std::min(band_images, batch) : batch));
     layout.unshared_floats += size[v];
     order.push_back(v);
   }

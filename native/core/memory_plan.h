@@ -8,6 +8,17 @@
 // multiples of 64 bytes. The network input is not in the arena: kernels read the caller's buffer in
 // place (validation guarantees no op writes it), which saves a copy per run. The kernels' scratch
 // (the largest any op needs) is a separate region at the end.
+//
+// Per-image band (band_end > 0, batch > 1): Model runs ops [0, band_end) one group of band_images
+// images at a time, then the rest batched, so the early, large activations of one image stay in
+// cache instead of batch x them streaming through DRAM. Values that live only inside the band are
+// then sized for ONE group (every group reuses them); every other value the band touches keeps its
+// batch size, is addressed at offset n * size for the group starting at image n (image_stride), and
+// is kept live over the whole band (group g+1 runs the band's first ops while g's slice survives).
+//
+// Fused pairs (fused_first: op indices i where the CPU backend runs ops i and i + 1 as one step,
+// cpu/expand_dw.h): op i's output is never written, so it gets no memory, and op i's input is
+// still read while op i + 1 writes, so it lives through op i + 1.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -21,8 +32,12 @@ struct MemoryLayout {
   int64_t scratch_offset = 0;
   int64_t total_floats = 0;
   int64_t unshared_floats = 0;  // what the values would take without sharing (for reports)
+  // Per value id: floats between consecutive images' slices inside the band (0 for values sized
+  // for one image). Empty when there is no band.
+  std::vector<int64_t> image_stride;
 };
 
-MemoryLayout plan_memory(const Plan& plan, int32_t batch, int64_t scratch_floats);
+MemoryLayout plan_memory(const Plan& plan, int32_t batch, int64_t scratch_floats, int32_t band_end = 0,
+                         const std::vector<int32_t>& fused_first = {}, int32_t band_images = 1);
 
 }  // namespace effnet

@@ -2,6 +2,9 @@
 // order in one arena shared by all batch sizes. After the first run at a batch size, run() allocates nothing:
 // its layout and pointer table are made on that first run (growing the arena if it is the largest yet),
 // the op list is fixed, and parallel_for keeps its job on the stack.
+// Two execution strategies change the order of work, never the plan: expand -> dwconv pairs run as
+// one fused step (cpu/expand_dw.h; only its SE sums round differently), and at batch > 1 the early,
+// memory-heavy ops run one image at a time (the per-image band, core/memory_plan.h; bit-identical).
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -13,6 +16,7 @@
 #include "core/memory_plan.h"
 #include "core/plan_check.h"
 #include "core/thread_pool.h"
+#include "cpu/expand_dw.h"
 #include "cpu/levels.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
@@ -23,6 +27,15 @@ namespace {
 std::string mib(int64_t floats) {
   return std::to_string((floats * int64_t(sizeof(float)) + (1 << 20) - 1) >> 20) + " MiB";
 }
+
+// A batched op whose input + output exceed this runs per image instead (CpuModel::band_end_for):
+// a quarter of a 32 MiB L3, leaving room for the weights, the next op's output and other processes.
+// Measured (B0, batch 8, 2 threads): 4, 8 and 16 MiB give the same band (through the 56x56 stage)
+// and the same time, 12-15% under the unbanded run.
+constexpr int64_t kBandBytes = int64_t(8) << 20;
+// Images per pass through the band. Measured (B0, batch 8, 2 threads): groups of 2 run as fast as
+// single images, groups of 4 ~3% slower (their activations start to leave L3), so 1: least memory.
+constexpr int32_t kBandImages = 1;
 
 int32_t hardware_threads() { return std::max(1, int32_t(std::thread::hardware_concurrency())); }
 
@@ -43,6 +56,7 @@ class CpuModel final : public Model {
       plan_.outputs = plan.outputs;
       plan_.ops.reserve(ops_.size());
       for (const CompiledOp& op : ops_) plan_.ops.push_back(op.desc);
+      plan_steps();
     } catch (const std::bad_alloc&) {
       int64_t weights = 0;
       for (const OpDesc& op : plan.ops) weights += int64_t(op.weight.size() + op.bias.size() + op.weight2.size() + op.bias2.size());
@@ -60,7 +74,29 @@ class CpuModel final : public Model {
     BatchLayout& arena = arena_for(batch);
     arena.values[size_t(plan_.input)] = const_cast<float*>(input);  // read in place, never written (validated)
     const int32_t threads = kernels_ == &reference_kernels() ? 1 : threads_;
-    for (const CompiledOp& op : ops_) run_op(op, arena.values.data(), batch, threads, arena.scratch);
+    auto exec = [&](const Step& s, float* const* values, int32_t b) {
+      const CompiledOp& op = ops_[size_t(s.first)];
+      if (s.fused == nullptr) {
+        run_op(op, values, b, threads, arena.scratch);
+      } else {
+        s.fused->run(kernel_args(op, values, b, threads, arena.scratch),
+                     kernel_args(ops_[size_t(s.first) + 1], values, b, threads, arena.scratch));
+      }
+    };
+    size_t step = 0;
+    if (arena.band_end > 0) {
+      for (; step < steps_.size() && steps_[step].first < arena.band_end; ++step) {}
+      for (int32_t n = 0; n < batch; n += kBandImages) {
+        // This group's slice of every value the band touches (per-group values have stride 0).
+        for (size_t v = 0; v < arena.values.size(); ++v) {
+          float* base = arena.values[v];
+          arena.band_values[v] = base != nullptr ? base + n * arena.layout.image_stride[v] : nullptr;
+        }
+        const int32_t group = std::min(kBandImages, batch - n);
+        for (size_t i = 0; i < step; ++i) exec(steps_[i], arena.band_values.data(), group);
+      }
+    }
+    for (; step < steps_.size(); ++step) exec(steps_[step], arena.values.data(), batch);
     for (size_t i = 0; i < plan_.outputs.size(); ++i) {
       if (outputs[i] == nullptr) continue;  // not wanted by this caller (e.g. feature maps)
       const int32_t v = plan_.outputs[i];
@@ -81,7 +117,59 @@ class CpuModel final : public Model {
     MemoryLayout layout;
     std::vector<float*> values;  // per value id, into arena_
     float* scratch = nullptr;
+    int32_t band_end = 0;             // ops [0, band_end) run one image at a time (memory_plan.h)
+    std::vector<float*> band_values;  // the current image's pointers while in the band
   };
+
+  // The per-image band for a batch size: every op up to the last one whose input + output, at this
+  // batch size, would not sit in cache next to the weights and the other core's work. Those are
+  // the early, wide layers (B0: 112x112 and 56x56), where per-image passes keep each image's
+  // activations in L2/L3; later ops stay batched (their weights are then read once per batch).
+  // Per-image results are bit-identical to batched ones (kernels never mix images), so this only
+  // changes the speed.
+  int32_t band_end_for(int32_t batch) const {
+    if (batch < 2 || kernels_ == &reference_kernels()) return 0;
+    int32_t end = 0;
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      const CompiledOp& op = ops_[i];
+      if (op.desc.kind == OpKind::head_pool || op.desc.kind == OpKind::linear) break;
+      const int64_t bytes = (op.in.size() + op.out.size()) * batch * int64_t(sizeof(float));
+      if (bytes > kBandBytes) end = int32_t(i) + 1;
+    }
+    for (const Step& s : steps_) {
+      if (s.fused != nullptr && s.first + 1 == end) ++end;  // never split a fused pair
+    }
+    return end;
+  }
+
+  // One thing run() does: plan op `first`, or, with `fused`, ops first and first + 1 as one step.
+  struct Step {
+    int32_t first = 0;
+    const ExpandDwKernel* fused = nullptr;
+  };
+
+  // Finds expand -> dwconv pairs to run fused (cpu/expand_dw.h): a pwconv_bn_act without gate or
+  // residual whose output is read by the next op, a dwconv_bn_act, and by nothing else (nor copied
+  // out), when the level has the fused kernel and the expanded tensor is big enough to matter.
+  void plan_steps() {
+    const ExpandDwKernel* fused = expand_dw_kernel(*kernels_);
+    std::vector<int32_t> readers(plan_.values.size(), 0);
+    for (const OpDesc& op : plan_.ops) {
+      for (int32_t v : {op.x, op.gate, op.residual}) {
+        if (v >= 0) ++readers[size_t(v)];
+      }
+    }
+    for (int32_t v : plan_.outputs) readers[size_t(v)] += 2;
+    steps_.clear();
+    for (size_t i = 0; i < ops_.size(); ++i) {
+      const OpDesc& a = ops_[i].desc;
+      const bool pair = fused != nullptr && i + 1 < ops_.size() && a.kind == OpKind::pwconv_bn_act && a.gate < 0 &&
+                        a.residual < 0 && ops_[i + 1].desc.kind == OpKind::dwconv_bn_act && ops_[i + 1].desc.x == a.y &&
+                        readers[size_t(a.y)] == 1 && expand_dw_worth_it(ops_[i].out);
+      steps_.push_back({int32_t(i), pair ? fused : nullptr});
+      if (pair) ++i;
+    }
+  }
 
   void bind(BatchLayout& b) {
     for (size_t v = 0; v < plan_.values.size(); ++v) {
@@ -95,8 +183,19 @@ class CpuModel final : public Model {
     if (it != layouts_.end()) return it->second;
     int64_t scratch = 0;
     for (const CompiledOp& op : ops_) scratch = std::max(scratch, op_scratch_floats(op, batch));
+    for (const Step& s : steps_) {
+      if (s.fused == nullptr) continue;
+      const CompiledOp& dw = ops_[size_t(s.first) + 1];
+      scratch = std::max(scratch, expand_dw_scratch(dw.desc, dw.in, dw.out, batch));
+    }
     BatchLayout fresh;
-    fresh.layout = plan_memory(plan_, batch, scratch);
+    fresh.band_end = band_end_for(batch);
+    std::vector<int32_t> fused_first;
+    for (const Step& s : steps_) {
+      if (s.fused != nullptr) fused_first.push_back(s.first);
+    }
+    fresh.layout = plan_memory(plan_, batch, scratch, fresh.band_end, fused_first, kBandImages);
+    if (fresh.band_end > 0) fresh.band_values.assign(plan_.values.size(), nullptr);
     const int64_t need = fresh.layout.total_floats;
     try {
       fresh.values.assign(plan_.values.size(), nullptr);
@@ -117,6 +216,7 @@ class CpuModel final : public Model {
 
   Plan plan_;
   std::vector<CompiledOp> ops_;
+  std::vector<Step> steps_;
   const CpuKernels* kernels_ = nullptr;
   int32_t threads_ = 1;
   std::mutex mutex_;

@@ -18,6 +18,9 @@ bool cpu_has(const char* feature) {
   if (f == "avx512bw") return __builtin_cpu_supports("avx512bw");
   if (f == "avx512vl") return __builtin_cpu_supports("avx512vl");
   if (f == "avx512dq") return __builtin_cpu_supports("avx512dq");
+#elif defined(__aarch64__)
+  // Advanced SIMD is mandatory in AArch64 (the compiler already assumes it), so no HWCAP query.
+  if (std::string(feature) == "neon") return true;
 #else
   (void)feature;
 #endif
@@ -30,16 +33,36 @@ struct Level {
   const CpuKernels* (*kernels)();  // called only once the features are known to be there
 };
 
+// Every level is listed on every architecture, so asking for another architecture's level says
+// which features this CPU lacks rather than that the name is unknown. A level not compiled for this
+// architecture has no kernels (its features are never present either).
+#if defined(__x86_64__) || defined(__i386__)
+#define EFFNET_X86_LEVEL(fn) [] { return &fn(); }
+#else
+#define EFFNET_X86_LEVEL(fn) nullptr
+#endif
+#if defined(__aarch64__)
+#define EFFNET_ARM64_LEVEL(fn) [] { return &fn(); }
+#else
+#define EFFNET_ARM64_LEVEL(fn) nullptr
+#endif
+
+// Lowest first within an architecture; only one architecture's levels are ever supported.
 const std::vector<Level>& levels() {
   static const std::vector<Level> table = {
       {"generic", {}, [] { return &generic_kernels(); }},
-      {"avx2", {"avx2", "fma"}, [] { return &avx2_kernels(); }},
-      {"avx512", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"}, [] { return &avx512_kernels(); }},
+      {"avx2", {"avx2", "fma"}, EFFNET_X86_LEVEL(avx2_kernels)},
+      {"avx512", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"}, EFFNET_X86_LEVEL(avx512_kernels)},
+      {"neon", {"neon"}, EFFNET_ARM64_LEVEL(neon_kernels)},
   };
   return table;
 }
 
+#undef EFFNET_X86_LEVEL
+#undef EFFNET_ARM64_LEVEL
+
 bool supported(const Level& l) {
+  if (l.kernels == nullptr) return false;
   for (const char* f : l.needs) {
     if (!cpu_has(f)) return false;
   }
@@ -60,7 +83,7 @@ const CpuKernels& by_name(const std::string& name, const char* source) {
     return *l.kernels();
   }
   throw Error(kErrInvalidOption, std::string(source) + " = \"" + name +
-                                "\" is not a CPU kernel level (expected scalar, generic, avx2, avx512 or reference)");
+                                "\" is not a CPU kernel level (expected scalar, generic, avx2, avx512, neon or reference)");
 }
 
 }  // namespace
@@ -118,7 +141,7 @@ std::vector<const CpuKernels*> runnable_levels() {
 
 std::vector<std::string> cpu_features() {
   std::vector<std::string> out;
-  for (const char* f : {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"}) {
+  for (const char* f : {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "neon"}) {
     if (cpu_has(f)) out.push_back(f);
   }
   return out;

@@ -2,9 +2,11 @@
 //
 // Levels, lowest first: "reference" (the oracle, KernelSet::reference), "generic" (portable C++,
 // auto-vectorised; "scalar" is accepted as its other name: DESIGN.md's "scalar fallback"), then
-// "avx2" (AVX2 + FMA) and "avx512" (AVX-512 F/BW/VL/DQ). Both SIMD levels have their own kernel
-// for every op (cpu/simd/<op>.h, written once over a vector type and instantiated per level in
-// cpu/<level>/kernels.cc); auto-selection picks the highest level the CPU runs.
+// "avx2" (AVX2 + FMA) and "avx512" (AVX-512 F/BW/VL/DQ) on x86, "neon" on aarch64 (part of the
+// base ISA there, so always runnable). Every SIMD level has its own kernel for every op
+// (cpu/simd/<op>.h, written once over a vector type and instantiated per level in
+// cpu/<level>/kernels.cc, which compiles to nothing on the other architecture); auto-selection
+// picks the highest level the CPU runs.
 //
 // Choice, at compile: KernelSet::reference -> reference; else CompileOptions::cpu_level if set,
 // else the EFFICIENTNET_CPU environment variable if set, else auto. An unknown level, or one this
@@ -22,6 +24,7 @@ const CpuKernels& reference_kernels();
 const CpuKernels& generic_kernels();
 const CpuKernels& avx2_kernels();    // only call when the CPU has avx2 + fma
 const CpuKernels& avx512_kernels();  // only call when the CPU has avx512f/bw/vl/dq
+const CpuKernels& neon_kernels();    // defined on aarch64 only
 
 const CpuKernels& select_kernels(KernelSet set, const std::string& cpu_level);
 
@@ -32,7 +35,7 @@ std::vector<const CpuKernels*> runnable_levels();
 // What KernelSet::fast resolves to with no override.
 const CpuKernels& auto_kernels();
 
-// {"avx2", "fma", "avx512f", ...}: the features the kernel levels care about that this CPU has.
+// {"avx2", "fma", "avx512f", ...} or {"neon"}: the features the kernel levels care about that this CPU has.
 std::vector<std::string> cpu_features();
 
 }  // namespace effnet

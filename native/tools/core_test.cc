@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/prng.h"
+#include "cpu/expand_dw.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
 #include "tools/simd_math_test.h"
@@ -149,6 +150,84 @@ void test_network(bool tf_same, int32_t res) {
               news, long(m1.uordblks) - long(m0.uordblks), long(m1.hblkhd) - long(m0.hblkhd));
   expect(news == 0 && m1.uordblks == m0.uordblks && m1.hblkhd == m0.hblkhd, tag + ": zero allocations per run");
   expect(outs == got, tag + ": repeated runs give identical results");
+}
+
+// The CPU backend's fused expand + dwconv strategy (cpu/expand_dw.h), on two-op plans whose
+// expanded tensor is big enough to be fused: odd sizes, channel tails, k 3/5, stride 1/2, TF SAME
+// and symmetric pads, batch 3 (bands of 1 row per image) and batch 1 (2 bands). Checked against
+// the reference, and bitwise across thread counts and batch positions (not against the unfused
+// pair: the SE sums add in another order).
+void test_expand_dw() {
+  struct Shape { int32_t h, w, cin, ce, k, s; bool same; };
+  // Expanded tensors just over the fusion threshold (checked below), and B0's and B3's largest.
+  const Shape shapes[] = {{97, 101, 13, 112, 3, 1, false}, {103, 99, 24, 108, 3, 2, true}, {101, 103, 17, 105, 5, 1, true},
+                          {99, 100, 20, 112, 5, 2, false},  {112, 112, 16, 96, 3, 2, false}, {150, 150, 24, 144, 3, 2, true}};
+  for (const Shape& sh : shapes) {
+    Plan plan;
+    plan.values = {{sh.h, sh.w, sh.cin}, {sh.h, sh.w, sh.ce}};
+    expect(expand_dw_worth_it(plan.values[1]), "expand_dw test shape is over the fusion threshold");
+    Prng rng(uint64_t(sh.h * 1000 + sh.w * 10 + sh.k));
+    OpDesc pw;
+    pw.kind = OpKind::pwconv_bn_act;
+    pw.x = 0;
+    pw.y = 1;
+    pw.act = Act::swish;
+    for (int64_t i = 0; i < int64_t(sh.ce) * sh.cin; ++i) pw.weight.push_back(rng.uniform(-1.0f, 1.0f) / std::sqrt(float(sh.cin)));
+    for (int32_t i = 0; i < sh.ce; ++i) pw.bias.push_back(rng.uniform(-0.5f, 0.5f));
+    OpDesc dw;
+    dw.kind = OpKind::dwconv_bn_act;
+    dw.x = 1;
+    dw.k = sh.k;
+    dw.stride = sh.s;
+    dw.act = Act::swish;
+    auto pads = [&](int32_t in) {
+      if (!sh.same) return std::make_pair((sh.k - 1) / 2, (sh.k - 1) / 2);
+      const int32_t total = std::max(((in + sh.s - 1) / sh.s - 1) * sh.s + sh.k - in, 0);
+      return std::make_pair(total / 2, total - total / 2);
+    };
+    const auto ph = pads(sh.h), pw_ = pads(sh.w);
+    dw.pad = {ph.first, pw_.first, ph.second, pw_.second};
+    const int32_t ho = (sh.h + ph.first + ph.second - sh.k) / sh.s + 1, wo = (sh.w + pw_.first + pw_.second - sh.k) / sh.s + 1;
+    plan.values.push_back({ho, wo, sh.ce});
+    plan.values.push_back({1, 1, sh.ce});
+    dw.y = 2;
+    dw.sums = 3;
+    for (int64_t i = 0; i < int64_t(sh.ce) * sh.k * sh.k; ++i) dw.weight.push_back(rng.uniform(-1.0f, 1.0f) / float(sh.k));
+    for (int32_t i = 0; i < sh.ce; ++i) dw.bias.push_back(rng.uniform(-0.5f, 0.5f));
+    plan.ops.push_back(std::move(pw));
+    plan.ops.push_back(std::move(dw));
+    plan.input = 0;
+    plan.outputs = {2, 3};
+    const std::string tag = "expand_dw h" + std::to_string(sh.h) + " w" + std::to_string(sh.w) + " ci" +
+                            std::to_string(sh.cin) + " ce" + std::to_string(sh.ce) + " k" + std::to_string(sh.k) + " s" +
+                            std::to_string(sh.s) + (sh.same ? " same" : " sym");
+    CompileOptions ref_opts;
+    ref_opts.kernels = KernelSet::reference;
+    auto ref = Model::compile(plan, ref_opts);
+    const int32_t batch = 3;
+    const auto input = random_input(plan, batch, 5);
+    const auto want = run(*ref, input, batch);
+    for (const std::string& level : runtime_info().cpu_levels) {  // every level this CPU runs
+      const std::string at = tag + " (" + level + ")";
+      CompileOptions fast_opts, one_thread;
+      fast_opts.cpu_level = one_thread.cpu_level = level;
+      one_thread.threads = 1;
+      auto fast = Model::compile(plan, fast_opts);
+      auto single = Model::compile(plan, one_thread);
+      const auto got = run(*fast, input, batch);
+      for (size_t i = 0; i < got.size(); ++i) {
+        const double d = max_rel_diff(got[i], want[i]);
+        expect(d < 1e-4, at + ": output " + std::to_string(i) + " matches the reference (" + std::to_string(d) + ")");
+      }
+      expect(run(*single, input, batch) == got, at + ": results independent of the thread count");
+      const std::vector<float> third(input.begin() + 2 * plan.values[0].size(), input.end());
+      const auto alone = run(*fast, third, 1);
+      for (size_t i = 0; i < got.size(); ++i) {
+        expect(std::equal(alone[i].begin(), alone[i].end(), got[i].begin() + 2 * alone[i].size()),
+               at + ": output " + std::to_string(i) + " of batch item 2 equals a batch-1 run of it");
+      }
+    }
+  }
 }
 
 void test_validation() {
@@ -376,6 +455,14 @@ int main(int argc, char** argv) {
   std::printf("network (B0-shaped, res %d):\n", res);
   test_network(false, res);
   test_network(true, res);
+  // At 224 and batch 3 the early ops' activations pass Model's per-image band threshold
+  // (core/memory_plan.h) and the 112x112x96 expand is fused with its dwconv (cpu/expand_dw.h) inside
+  // the band, so both paths are checked against the reference, thread counts and batch-1 runs.
+  std::printf("network, per-image band + fused expand (res 224):\n");
+  test_network(false, 224);
+  test_network(true, 224);
+  std::printf("fused expand + dwconv:\n");
+  test_expand_dw();
   std::printf("validation:\n");
   test_validation();
   std::printf("plan files:\n");

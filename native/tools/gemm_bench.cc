@@ -3,7 +3,9 @@
 // shapes (batch 1, gated where the network gates them; the op alone, as compile_op + run_op), at
 // every CPU level this machine runs.
 //   effnet_gemm_bench [--threads T] [--iters K] [--level L]
+#if defined(__x86_64__) || defined(__i386__)  // the FMA peak rows are x86 only
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +29,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+#if defined(__x86_64__) || defined(__i386__)
 // 12 independent accumulators: enough FMAs in flight to cover 2 pipes x 4 cycles of latency.
 __attribute__((target("avx512f"))) float fma_chains_zmm(int64_t iters) {
   __m512 a[12];
@@ -71,6 +74,7 @@ double peak(float (*fn)(int64_t), int lanes, int threads) {
   }
   return best;
 }
+#endif  // defined(__x86_64__) || defined(__i386__)
 
 struct Shape { const char* name; int32_t h, w, cin, cout; bool gate; Act act; };
 
@@ -110,6 +114,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+#if defined(__x86_64__) || defined(__i386__)
   const auto features = cpu_features();
   const auto has = [&](const char* f) { return std::find(features.begin(), features.end(), f) != features.end(); };
   std::printf("fp32 FMA peak (GFLOP/s, 12 independent FMA chains):\n");
@@ -121,6 +126,7 @@ int main(int argc, char** argv) {
     std::printf("  ymm: %7.1f per core, %7.1f on %d threads\n", peak(fma_chains_ymm, 8, 1),
                 peak(fma_chains_ymm, 8, threads), threads);
   }
+#endif
   // B0's largest 1x1 convs (batch 1): expand (swish), project (gated, no act), and the head's GEMM.
   const Shape shapes[] = {
       {"112x112 32->16 proj", 112, 112, 32, 16, true, Act::none},

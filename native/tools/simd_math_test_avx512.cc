@@ -1,4 +1,6 @@
 // simd_math_test for the avx512 level (its own translation unit: one target region per TU).
+// x86 only: elsewhere the file compiles to nothing (simd_math_test.cc then never calls it).
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 #include <algorithm>
@@ -18,3 +20,5 @@ template SimdMathError simd::math_sweep<simd::Avx512>(const char*);
 namespace effnet {
 SimdMathError simd_math_errors_avx512() { return simd::math_sweep<simd::Avx512>("avx512"); }
 }  // namespace effnet
+
+#endif  // defined(__x86_64__) || defined(__i386__)

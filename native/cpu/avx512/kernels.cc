@@ -1,6 +1,10 @@
 // The "avx512" CPU level: every op's SIMD template (cpu/simd/<op>.h) instantiated for AVX-512 (F, BW, VL, DQ).
 // How the target region works and why only templates live inside it: cpu/simd/simd_target.h.
 // Everything that is not vector code is included before the region.
+// x86 only: elsewhere the file compiles to nothing, so native/sources.json stays one list for every
+// platform (the level is then never runnable: cpu/levels.cc).
+#if defined(__x86_64__) || defined(__i386__)
+
 #include <immintrin.h>
 
 #include <cstdint>
@@ -47,3 +51,5 @@ const CpuKernels& avx512_kernels() {
 }
 
 }  // namespace effnet
+
+#endif  // defined(__x86_64__) || defined(__i386__)

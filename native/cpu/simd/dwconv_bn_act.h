@@ -185,8 +185,9 @@ void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const
   }
 }
 
+// The kernel's view of a dwconv_bn_act op (shared with the fused expand + dw strategy).
 template <class V>
-void dwconv_bn_act(const KernelArgs& a) {
+DwShape dw_shape(const KernelArgs& a) {
   const OpDesc& op = *a.op;
   DwShape d;
   d.H = a.in.h, d.W = a.in.w, d.C = a.in.c, d.Cpad = round_up(d.C, kChannelPad), d.Wo = a.out.w;
@@ -195,15 +196,38 @@ void dwconv_bn_act(const KernelArgs& a) {
   d.ox_lo = ceil_div(d.pad_l, d.s);
   d.ox_hi = d.W - d.k + d.pad_l >= 0 ? (d.W - d.k + d.pad_l) / d.s + 1 : 0;
   if (d.ox_hi > d.Wo) d.ox_hi = d.Wo;
+  return d;
+}
+
+// Loop order along a row: when all k*k*C weights fit in L1 (early layers: few channels, wide
+// rows) go pixel-major (a pixel group's input lines are used whole while in L1); otherwise
+// (late layers: up to 1152 channels x 25 taps) one channel block at a time along the row, so that
+// block's weights stay in L1.
+template <class V>
+int64_t dw_channel_step(const DwShape& d) {
+  const bool pixel_major = d.k * d.k * d.Cpad * int64_t(sizeof(float)) <= kDwL1Bytes;
+  return pixel_major ? d.C : int64_t(V::kDwNv) * V::W;
+}
+
+// Output row oy of one image, all channels; the row's SE sums are added to part (if not null).
+template <class V>
+void dw_output_row(const DwShape& d, const float* xn, float* yn, const float* wt, const float* bias, int64_t oy,
+                   int64_t c_step, float* part) {
+  for (int64_t c0 = 0; c0 < d.C; c0 += c_step) {
+    const int64_t c1 = c0 + c_step < d.C ? c0 + c_step : d.C;
+    if (d.k == 3) dw_row<V, 3>(d, xn, yn, wt, bias, oy, c0, c1, part);
+    else if (d.k == 5) dw_row<V, 5>(d, xn, yn, wt, bias, oy, c0, c1, part);
+    else dw_row<V, 0>(d, xn, yn, wt, bias, oy, c0, c1, part);
+  }
+}
+
+template <class V>
+void dwconv_bn_act(const KernelArgs& a) {
+  const DwShape d = dw_shape<V>(a);
   const int64_t Ho = a.out.h, nb = dw_bands(a.out);
   const float* wt = a.weights->w.data();
   const float* bias = a.weights->b.data();
-  // Loop order along a row: when all k*k*C weights fit in L1 (early layers: few channels, wide
-  // rows) go pixel-major (a pixel group's input lines are used whole while in L1); otherwise
-  // (late layers: up to 1152 channels x 25 taps) one channel block at a time along the row, so that
-  // block's weights stay in L1.
-  const bool pixel_major = d.k * d.k * d.Cpad * int64_t(sizeof(float)) <= kDwL1Bytes;
-  const int64_t c_step = pixel_major ? d.C : int64_t(V::kDwNv) * V::W;
+  const int64_t c_step = dw_channel_step<V>(d);
   parallel_for(a.batch * nb, a.threads, [&](int64_t task, int32_t) {
     const int64_t n = task / nb, band = task % nb;
     const int64_t oy0 = Ho * band / nb, oy1 = Ho * (band + 1) / nb;
@@ -213,14 +237,7 @@ void dwconv_bn_act(const KernelArgs& a) {
     }
     const float* xn = a.x + n * d.H * d.W * d.C;
     float* yn = a.y + n * Ho * d.Wo * d.C;
-    for (int64_t oy = oy0; oy < oy1; ++oy) {
-      for (int64_t c0 = 0; c0 < d.C; c0 += c_step) {
-        const int64_t c1 = c0 + c_step < d.C ? c0 + c_step : d.C;
-        if (d.k == 3) dw_row<V, 3>(d, xn, yn, wt, bias, oy, c0, c1, part);
-        else if (d.k == 5) dw_row<V, 5>(d, xn, yn, wt, bias, oy, c0, c1, part);
-        else dw_row<V, 0>(d, xn, yn, wt, bias, oy, c0, c1, part);
-      }
-    }
+    for (int64_t oy = oy0; oy < oy1; ++oy) dw_output_row<V>(d, xn, yn, wt, bias, oy, c_step, part);
   });
   if (a.sums == nullptr) return;
   for (int64_t n = 0; n < a.batch; ++n) {

@@ -1,0 +1,60 @@
+#include "cpu/expand_dw.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/thread_pool.h"
+#include "cpu/simd/tiling.h"
+
+namespace effnet {
+
+#if defined(__x86_64__) || defined(__i386__)
+const ExpandDwKernel& avx2_expand_dw();    // cpu/expand_dw_avx2.cc
+const ExpandDwKernel& avx512_expand_dw();  // cpu/expand_dw_avx512.cc
+#endif
+
+namespace {
+constexpr int64_t kRingBytes = 384 * 1024;      // of a 1 MiB (Zen 4) or 2 MiB L2, next to x's rows and the weights
+constexpr int64_t kFuseMinBytes = int64_t(4) << 20;  // see expand_dw_worth_it
+}  // namespace
+
+const ExpandDwKernel* expand_dw_kernel(const CpuKernels& level) {
+  // By name: the tables are only built for levels the CPU runs, and this is asked of a chosen one.
+#if defined(__x86_64__) || defined(__i386__)
+  if (std::strcmp(level.level, "avx512") == 0) return &avx512_expand_dw();
+  if (std::strcmp(level.level, "avx2") == 0) return &avx2_expand_dw();
+#else
+  (void)level;
+#endif
+  return nullptr;
+}
+
+bool expand_dw_worth_it(const ValueDesc& expanded) {
+  return expanded.size() * int64_t(sizeof(float)) >= kFuseMinBytes;
+}
+
+int64_t expand_dw_ring_rows(int64_t k, int64_t s, int64_t row_floats) {
+  const int64_t fit = kRingBytes / std::max<int64_t>(1, row_floats * int64_t(sizeof(float)));
+  return std::max(k + s, std::min(k + 4 * s, fit));
+}
+
+int64_t expand_dw_chunks(int64_t out_rows, int32_t batch, int32_t threads) {
+  const int64_t per_image = (std::max<int32_t>(1, threads) + batch - 1) / batch;
+  return std::max<int64_t>(1, std::min(out_rows, per_image));
+}
+
+int64_t expand_dw_partials_floats(const OpDesc& dw, const ValueDesc& out, int32_t batch) {
+  return dw.sums >= 0 ? simd::round_up(int64_t(batch) * out.h * simd::round_up(out.c, simd::kChannelPad), 16) : 0;
+}
+
+int64_t expand_dw_ring_floats(const OpDesc& dw, const ValueDesc& expanded) {
+  const int64_t row = int64_t(expanded.w) * expanded.c;
+  return simd::round_up(expand_dw_ring_rows(dw.k, dw.stride, row) * row, 16);
+}
+
+int64_t expand_dw_scratch(const OpDesc& dw, const ValueDesc& expanded, const ValueDesc& out, int32_t batch) {
+  return expand_dw_partials_floats(dw, out, batch) +
+         int64_t(ThreadPool::instance().capacity()) * expand_dw_ring_floats(dw, expanded);
+}
+
+}  // namespace effnet

@@ -1,0 +1,92 @@
+// The fused expand + depthwise strategy (cpu/expand_dw.h explains when and why), SIMD, written
+// once over V from the two ops' own pieces:
+//   e[n,iy,ix,:] = act_e(b_e + x[n,iy,ix,:] W_e)              (gemm_task + StoreEpilogue, as pwconv)
+//   y[n,oy,ox,c] = act(b[c] + sum_taps e[...] * w[c,ky,kx])   (dw_output_row, as dwconv)
+// Blocking: a task is (image, band of output rows); it walks its rows in order and keeps the rows
+// of e that the current window needs in a per-thread ring of R contiguous rows (R >= k + s,
+// ~384 KiB: in L2). Rows of e are computed once per band, s at a time as the window moves down;
+// when the window would run past the ring, the rows still needed (k - s) are moved to its front, so
+// rows stay contiguous and dw_output_row indexes them exactly as it indexes a whole tensor.
+// SE sums: each output row adds into its own partial [n][oy][Cpad], reduced in row order at the end
+// (bit-identical for any thread count or band split).
+// Threads: expand_dw_chunks bands per image; the GEMM inside a task is single-threaded.
+#pragma once
+#include <cstring>
+
+#include "core/thread_pool.h"
+#include "cpu/expand_dw.h"
+#include "cpu/simd/dwconv_bn_act.h"
+#include "cpu/simd/gemm.h"
+#include "cpu/simd/pwconv_bn_act.h"
+
+namespace effnet {
+namespace simd {
+
+template <class V>
+void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
+  const DwShape d = dw_shape<V>(dw);
+  const int64_t Ho = dw.out.h, cin = pw.in.c, row = d.W * d.C;
+  const int64_t R = expand_dw_ring_rows(d.k, d.s, row);
+  const int64_t ring_floats = expand_dw_ring_floats(*dw.op, dw.in);
+  float* partials = dw.sums != nullptr ? dw.scratch : nullptr;
+  float* rings = dw.scratch + expand_dw_partials_floats(*dw.op, dw.out, dw.batch);
+  const float* wt = dw.weights->w.data();
+  const float* bias = dw.weights->b.data();
+  const int64_t c_step = dw_channel_step<V>(d);
+  GemmArgs g;
+  g.k = cin;
+  g.n = d.C;
+  g.b = pw.weights->w.data();
+  g.bias = pw.weights->b.data();
+  const int64_t panels = ceil_div(d.C, V::W);
+  const bool swish_e = pw.op->act == Act::swish;
+  const int64_t chunks = expand_dw_chunks(Ho, dw.batch, dw.threads);
+  parallel_for(dw.batch * chunks, dw.threads, [&](int64_t task, int32_t thread) {
+    const int64_t n = task / chunks, chunk = task % chunks;
+    const int64_t oy0 = Ho * chunk / chunks, oy1 = Ho * (chunk + 1) / chunks;
+    float* ring = rings + thread * ring_floats;
+    const float* xn = pw.x + n * d.H * d.W * cin;
+    float* yn = dw.y + n * Ho * d.Wo * d.C;
+    int64_t b0 = oy0 * d.s - d.pad_t;  // the ring holds rows [b0, b1) of e
+    if (b0 < 0) b0 = 0;
+    int64_t b1 = b0;
+    for (int64_t oy = oy0; oy < oy1; ++oy) {
+      int64_t lo = oy * d.s - d.pad_t, hi = lo + d.k;
+      if (lo < 0) lo = 0;
+      if (hi > d.H) hi = d.H;
+      if (hi > b0 + R) {  // slide: rows above lo are never needed again (the window only moves down)
+        if (lo < b1) std::memmove(ring, ring + (lo - b0) * row, size_t((b1 - lo) * row) * sizeof(float));
+        else b1 = lo;
+        b0 = lo;
+      }
+      if (hi > b1) {
+        GemmArgs rows = g;
+        rows.a = xn + b1 * d.W * cin;
+        const StoreEpilogue<V> epi{ring + (b1 - b0) * row, nullptr, d.C, swish_e};
+        gemm_task<V>(rows, 0, (hi - b1) * d.W, 0, panels, nullptr, epi);
+        b1 = hi;
+      }
+      float* part = partials != nullptr ? partials + (n * Ho + oy) * d.Cpad : nullptr;
+      if (part != nullptr) {
+        for (int64_t c = 0; c < d.Cpad; c += V::W) V::store(part + c, V::zero());
+      }
+      // dw_output_row addresses e as a whole image; only rows in [b0, b1) are read (the window's
+      // rows outside the input are padding and skipped), so shifting the base by b0 rows is safe.
+      dw_output_row<V>(d, ring - b0 * row, yn, wt, bias, oy, c_step, part);
+    }
+  });
+  if (partials == nullptr) return;
+  for (int64_t n = 0; n < dw.batch; ++n) {
+    const float* part = partials + n * Ho * d.Cpad;
+    float* sums = dw.sums + n * d.C;
+    for (int64_t c = 0; c < d.C; c += V::W) {
+      typename V::T s = V::load(part + c);
+      for (int64_t oy = 1; oy < Ho; ++oy) s = V::add(s, V::load(part + oy * d.Cpad + c));
+      if (d.C - c >= V::W) V::store(sums + c, s);
+      else V::store(sums + c, s, V::mask(d.C - c));
+    }
+  }
+}
+
+}  // namespace simd
+}  // namespace effnet
