@@ -346,9 +346,11 @@ void add_kernel_edges(std::vector<OpCase>& out) {
   }
 }
 
+}  // namespace
+
 // Harness inputs: activations in [-2, 2) (both sides of swish), gates in (0, 1) like a sigmoid's,
 // SE sums as spatial * [-1, 1) like a sum over a map.
-std::vector<std::vector<float>> make_inputs(const OpCase& c) {
+std::vector<std::vector<float>> op_case_inputs(const OpCase& c) {
   const Plan& p = c.plan;
   const OpDesc& op = p.ops[0];
   std::vector<std::vector<float>> in(p.values.size());
@@ -366,6 +368,8 @@ std::vector<std::vector<float>> make_inputs(const OpCase& c) {
   }
   return in;
 }
+
+namespace {
 
 // Runs the case's op on one kernel level; returns every value's buffer (outputs poisoned first).
 std::vector<AlignedBuffer> run_level(const OpCase& c, const CpuKernels& kernels, int32_t threads,
@@ -392,6 +396,16 @@ std::vector<AlignedBuffer> run_level(const OpCase& c, const CpuKernels& kernels,
 
 }  // namespace
 
+std::vector<std::vector<float>> op_case_reference(const OpCase& c, const std::vector<std::vector<float>>& inputs) {
+  const auto values = run_level(c, reference_kernels(), 1, inputs);
+  std::vector<std::vector<float>> out;
+  for (int32_t v : c.plan.outputs) {
+    const AlignedBuffer& b = values[size_t(v)];
+    out.emplace_back(b.data(), b.data() + b.size());
+  }
+  return out;
+}
+
 const std::vector<OpCase>& op_cases() {
   static const std::vector<OpCase> cases = [] {
     std::vector<OpCase> out;
@@ -412,7 +426,7 @@ OpCheck check_op_case(const OpCase& c, const CompileOptions& candidate) {
   const CpuKernels& cand = select_kernels(candidate.kernels, candidate.cpu_level);
   const int32_t threads =
       candidate.threads > 0 ? candidate.threads : std::max(1, int32_t(std::thread::hardware_concurrency()));
-  const auto inputs = make_inputs(c);
+  const auto inputs = op_case_inputs(c);
   const auto ref = run_level(c, reference_kernels(), 1, inputs);
   const auto got = run_level(c, cand, threads, inputs);
 

@@ -45,6 +45,15 @@ inline constexpr double kOpCaseMaxAbs = 1e-4;  // times max(1, max_abs_ref)
 
 const std::vector<OpCase>& op_cases();
 
+// The harness inputs of a case, per value id (empty for values the op computes): the network
+// input and the case's external values, from the case's seed. Every backend's checker feeds these,
+// so a failure on one backend reproduces on another.
+std::vector<std::vector<float>> op_case_inputs(const OpCase& c);
+
+// The case's op on the scalar reference kernels, fed `inputs`; returns the plan outputs' values in
+// plan.outputs order.
+std::vector<std::vector<float>> op_case_reference(const OpCase& c, const std::vector<std::vector<float>>& inputs);
+
 // Runs the case with KernelSet::reference and with `candidate` (kernels, cpu_level, threads as in
 // Model::compile) and compares every output. Throws effnet::Error for an invalid candidate level.
 OpCheck check_op_case(const OpCase& c, const CompileOptions& candidate);

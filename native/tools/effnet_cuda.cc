@@ -107,48 +107,6 @@ bool matches(const std::string& id, const std::string& filter) {
   return false;
 }
 
-// The harness inputs of core/op_cases.cc (make_inputs, which is file-local there): the same seed
-// and the same distributions, so a failure here reproduces there. Activations in [-2, 2), gates in
-// (0, 1), SE sums as spatial * [-1, 1). Returns per value id; empty for values the op computes.
-std::vector<std::vector<float>> case_inputs(const OpCase& c) {
-  const Plan& p = c.plan;
-  const OpDesc& op = p.ops[0];
-  std::vector<std::vector<float>> in(p.values.size());
-  Prng rng(c.seed ^ 0x5eedf00dull);
-  std::vector<int32_t> fed = c.external;
-  fed.insert(fed.begin(), p.input);
-  for (int32_t v : fed) {
-    auto& buf = in[size_t(v)];
-    buf.resize(size_t(p.values[size_t(v)].size() * c.batch));
-    for (float& f : buf) {
-      if (v == op.gate) f = rng.uniform(0.0f, 1.0f);
-      else if (op.kind == OpKind::se_gate) f = float(op.spatial) * rng.uniform(-1.0f, 1.0f);
-      else f = rng.uniform(-2.0f, 2.0f);
-    }
-  }
-  return in;
-}
-
-// The case's op on the CPU reference kernels (as check_op_case's run_level does); outputs in plan order.
-std::vector<std::vector<float>> reference_outputs(const OpCase& c, const std::vector<std::vector<float>>& inputs) {
-  const Plan& p = c.plan;
-  CompiledOp op = compile_op(p, 0, reference_kernels());
-  std::vector<AlignedBuffer> values;
-  std::vector<float*> ptrs;
-  for (size_t v = 0; v < p.values.size(); ++v) {
-    values.emplace_back(p.values[v].size() * c.batch);
-    float* d = values.back().data();
-    if (!inputs[v].empty()) std::copy(inputs[v].begin(), inputs[v].end(), d);
-    else std::fill(d, d + values.back().size(), std::numeric_limits<float>::quiet_NaN());
-    ptrs.push_back(d);
-  }
-  AlignedBuffer scratch(op_scratch_floats(op, c.batch));
-  run_op(op, ptrs.data(), c.batch, 1, scratch.data());
-  std::vector<std::vector<float>> out;
-  for (int32_t v : p.outputs) out.emplace_back(ptrs[size_t(v)], ptrs[size_t(v)] + values[size_t(v)].size());
-  return out;
-}
-
 struct Compare {
   double max_abs_diff = 0, nmse = 0, max_abs_ref = 0;
   int64_t n = 0;
@@ -185,8 +143,8 @@ int check_cases(Precision precision, const std::string& filter, int device, bool
   options.precision = precision;
   for (const OpCase& c : op_cases()) {
     if (!matches(c.id, filter)) continue;
-    const auto inputs = case_inputs(c);
-    const auto ref = reference_outputs(c, inputs);
+    const auto inputs = op_case_inputs(c);
+    const auto ref = op_case_reference(c, inputs);
     auto model = compile_cuda_model(c.plan, options, c.external);
     std::vector<const float*> fed = {inputs[size_t(c.plan.input)].data()};
     for (int32_t v : c.external) fed.push_back(inputs[size_t(v)].data());
