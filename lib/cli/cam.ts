@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { numberOption, UsageError } from './io';
-import { countOption, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP } from './model-flags';
+import { countOption, IMAGE_FLAGS, IMAGE_FLAGS_HELP, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP, resizeOption } from './model-flags';
 
 export const camHelp = `Usage: efficientnet cam IMAGE (--weights FILE | --random) --out FILE.png [options]
 
@@ -16,6 +16,7 @@ class: FILE-<class>.png.
 
 Options:
 ${MODEL_FLAGS_HELP}
+${IMAGE_FLAGS_HELP}
   --class N          explain class N (default: the most probable)
   --top K            explain the K most probable classes
   --alpha A          weight of the colour map in the blend, 0..1 (default 0.5)
@@ -29,6 +30,7 @@ export async function camCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...MODEL_FLAGS,
+      ...IMAGE_FLAGS,
       class: { type: 'string' },
       top: { type: 'string' },
       alpha: { type: 'string' },
@@ -49,6 +51,7 @@ export async function camCommand(argv: string[]): Promise<number> {
   }
   const topK = countOption(values.top, 'top', 1);
   const alpha = numberOption(values.alpha, 'alpha');
+  const resize = resizeOption(values.resize);
   const model = await loadModel(values);
   try {
     if (model.random) process.stderr.write('efficientnet: note: --random weights: the map explains a random network\n');
@@ -58,7 +61,7 @@ export async function camCommand(argv: string[]): Promise<number> {
     const results = await model.cam(positionals[0], {
       ...(classIndex === undefined ? { topK } : { classIndex }),
       ...(alpha === undefined ? {} : { alpha }),
-      preprocess: { resize: values.resize as 'sharp' | 'pil' },
+      preprocess: { resize },
     });
     const out = values.out;
     const ext = path.extname(out);

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Progress } from '../bench/progress';
 import { UsageError } from './io';
-import { countOption, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP } from './model-flags';
+import { countOption, IMAGE_FLAGS, IMAGE_FLAGS_HELP, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP, resizeOption } from './model-flags';
 
 export const classifyHelp = `Usage: efficientnet classify IMAGE... (--weights FILE | --random) [options]
 
@@ -17,6 +17,7 @@ and the rest still run; the exit code is 1 if any file failed.
 
 Options:
 ${MODEL_FLAGS_HELP}
+${IMAGE_FLAGS_HELP}
   --top K            classes per file (default 5)
   --json             JSON lines: {"file", "predictions": [{index, label, probability}]} or {"file", "error": {code, message}}
   --concurrency N    images decoded and in flight at once (default 16)
@@ -32,6 +33,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...MODEL_FLAGS,
+      ...IMAGE_FLAGS,
       top: { type: 'string' },
       json: { type: 'boolean', default: false },
       concurrency: { type: 'string' },
@@ -45,6 +47,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('no image files given');
   const topK = countOption(values.top, 'top', 5);
   const concurrency = countOption(values.concurrency, 'concurrency', 16);
+  const resize = resizeOption(values.resize);
   const model = await loadModel(values);
   const progress = new Progress(process.stderr, process.stderr.isTTY === true && positionals.length >= PROGRESS_MIN_FILES);
   if (model.random) progress.line('efficientnet: note: --random weights: the labels below are meaningless');
@@ -52,7 +55,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   let done = 0;
   const started = Date.now();
   try {
-    const items = model.classifyMany(positionals, { topK, concurrency, preprocess: { resize: values.resize as 'sharp' | 'pil' } });
+    const items = model.classifyMany(positionals, { topK, concurrency, preprocess: { resize } });
     for await (const item of items) {
       const file = positionals[item.index];
       done++;

@@ -1,7 +1,8 @@
 /**
- * The model flags the image commands (classify, cam) share, and turning them into a loaded model.
+ * The model flags every command that loads a model shares (run, classify, cam), the image flag of
+ * the image commands, and turning them into a loaded model.
  */
-import { EfficientNet } from '../efficientnet';
+import { EfficientNet, type LoadOptions } from '../efficientnet';
 import { numberOption, UsageError } from './io';
 import { parseVariant } from './variant';
 
@@ -12,7 +13,12 @@ export const MODEL_FLAGS = {
   random: { type: 'boolean', default: false },
   format: { type: 'string', default: 'auto' },
   padding: { type: 'string', default: 'symmetric' },
+  'bn-eps': { type: 'string' },
   threads: { type: 'string' },
+} as const;
+
+/** parseArgs option spec of the image commands' resampler flag. */
+export const IMAGE_FLAGS = {
   resize: { type: 'string', default: 'sharp' },
 } as const;
 
@@ -22,8 +28,11 @@ export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default b0)
   --random           the seeded random init instead of weights (for testing: answers are meaningless)
   --format F         auto (default), torchvision or timm
   --padding P        symmetric (default, PyTorch-trained) or same (TF-trained)
-  --threads N        worker threads (default: one per core)
-  --resize R         sharp (default, fast) or pil (bit-exact torchvision resampling)`;
+  --bn-eps E         batch-norm epsilon (default by weight source)
+  --threads N        worker threads (default: one per core)`;
+
+/** The help line for {@link IMAGE_FLAGS}. */
+export const IMAGE_FLAGS_HELP = `  --resize R         sharp (default, fast) or pil (bit-exact torchvision resampling)`;
 
 /** Parsed values of {@link MODEL_FLAGS}. */
 export interface ModelFlagValues {
@@ -32,8 +41,17 @@ export interface ModelFlagValues {
   random: boolean;
   format: string;
   padding: string;
+  'bn-eps'?: string;
   threads?: string;
-  resize: string;
+}
+
+/**
+ * The --resize value, checked.
+ * @throws {UsageError} for anything but sharp or pil
+ */
+export function resizeOption(value: string): 'sharp' | 'pil' {
+  if (value !== 'sharp' && value !== 'pil') throw new UsageError(`--resize must be sharp or pil, got "${value}"`);
+  return value;
 }
 
 /**
@@ -41,7 +59,7 @@ export interface ModelFlagValues {
  * @throws {UsageError} for missing or contradictory flags
  * @throws {EfficientNetError} from EfficientNet.load
  */
-export async function loadModel(values: ModelFlagValues): Promise<EfficientNet> {
+export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions, 'resolution'> = {}): Promise<EfficientNet> {
   if (values.weights === undefined && !values.random) throw new UsageError('--weights is required (or --random)');
   if (values.weights !== undefined && values.random) throw new UsageError('give --weights or --random, not both');
   if (!['auto', 'torchvision', 'timm'].includes(values.format)) {
@@ -50,13 +68,14 @@ export async function loadModel(values: ModelFlagValues): Promise<EfficientNet> 
   if (!['symmetric', 'same'].includes(values.padding)) {
     throw new UsageError(`--padding must be symmetric or same, got "${values.padding}"`);
   }
-  if (!['sharp', 'pil'].includes(values.resize)) throw new UsageError(`--resize must be sharp or pil, got "${values.resize}"`);
   return EfficientNet.load({
     variant: parseVariant(values.variant),
     weights: values.weights,
     format: values.format as 'auto' | 'torchvision' | 'timm',
     padding: values.padding as 'symmetric' | 'same',
+    bnEps: numberOption(values['bn-eps'], 'bn-eps'),
     threads: numberOption(values.threads, 'threads'),
+    ...extra,
   });
 }
 
