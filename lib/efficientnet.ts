@@ -12,17 +12,8 @@
  * arena by 38% (8.3 / 64.6 MiB), more than every classify() should pay for a method most callers
  * never use. So features() gets a second plan, compiled on its first call (see #featurePlan).
  */
-import { promises as fs } from 'node:fs';
-import {
-  resolveArch,
-  lowerToPlan,
-  type ArchSpec,
-  type CustomScaling,
-  type PaddingMode,
-  type PlanOutput,
-  type VariantName,
-} from './arch';
-import { Batcher, resolveBatching, type BatchingOptions, type ResolvedBatching } from './batcher';
+import { resolveArch, type ArchSpec, type PaddingMode, type PlanOutput } from './arch';
+import { Batcher, resolveBatching, type ResolvedBatching } from './batcher';
 import { rawCam, renderCam, upsampleNormalized } from './cam';
 import { topIndices, topPredictions, softmax, type Prediction } from './classify';
 import { defaultPolicy } from './default-policy';
@@ -39,150 +30,41 @@ import {
 } from './image';
 import { prepareInput, type Layout, type TensorLike } from './input';
 import { resolveLabels } from './labels';
-import { getNative, wrapNativeError, type NativeModel } from './native';
+import { wrapNativeError } from './native';
 import { orderedWindow } from './ordered-window';
-import type { ValueDesc } from './plan';
+import {
+  compile,
+  FEATURE_OUTPUTS,
+  foldTensors,
+  MAIN_OUTPUTS,
+  readTensors,
+  sameValues,
+  type Compiled,
+  type CompileChoices,
+  type WeightsOrigin,
+} from './model-build';
+import type {
+  CamOptions,
+  CamResult,
+  ClassifyManyItem,
+  ClassifyManyOptions,
+  ClassifyOptions,
+  FeaturesOptions,
+  InputOptions,
+  LoadOptions,
+  ModelInput,
+  RunOptions,
+} from './model-options';
 import { Tensor } from './tensor';
+
+export type * from './model-options';
 import {
   defaultBnEps,
   detectFormat,
-  foldBatchNorm,
   numClassesOf,
-  parseSafetensors,
-  resolveParams,
-  seededStateDict,
-  type FoldedParams,
-  type TensorData,
   type WeightFormat,
 } from './weights';
 
-/** Options of {@link EfficientNet.load}. */
-export interface LoadOptions {
-  /** 'b0' … 'b7' (also 'b8', 'l2'), or a custom scaling `{ width, depth, resolution }` / `{ phi }`. Default 'b0'. */
-  variant?: VariantName | CustomScaling;
-  /**
-   * A .safetensors file: its path or its bytes. Omitted: a seeded deterministic random init
-   * (`model.random` is then true: useful for tests and benchmarks, useless for predictions).
-   */
-  weights?: string | Uint8Array;
-  /** Key naming of the file: 'torchvision', 'timm', or 'auto' (default) to detect it. */
-  format?: 'auto' | WeightFormat;
-  /**
-   * Convolution padding: 'symmetric' (PyTorch-trained weights, the default) or 'same'
-   * (TF "SAME", for TF-trained weights such as timm's tf_efficientnet_*).
-   */
-  padding?: PaddingMode;
-  /** Batch-norm epsilon; default by weight source (1e-5 PyTorch-trained, 1e-3 TF-trained). */
-  bnEps?: number;
-  /** Worker threads for inference; default one per core. */
-  threads?: number;
-  /** Classifier width; default taken from the weights (1000 without weights). */
-  numClasses?: number;
-  /** Input resolution (square); default the variant's native one. */
-  resolution?: number;
-  /** Seed of the random init when no weights are given. Default 0. */
-  seed?: number;
-  /** Kernels: 'fast' (default) or the scalar 'reference' ones (slow; for checking). */
-  kernels?: 'fast' | 'reference';
-  /**
-   * Where to run: 'cpu' (default), 'cuda' (an NVIDIA GPU; ERR_CUDA_UNAVAILABLE with the reason when
-   * there is none), or 'auto' (the GPU when one is usable, else the CPU).
-   */
-  device?: 'cpu' | 'cuda' | 'auto';
-  /** 'fp32' (default) or 'fp16' (CUDA only: fp16 storage, tensor cores, fp32 accumulation). */
-  precision?: 'fp32' | 'fp16';
-  /**
-   * Class names, one per class (a custom head). Default: torchvision's ImageNet names when the
-   * model has 1000 classes, else `class_0`, `class_1`, …
-   */
-  labels?: readonly string[];
-  /**
-   * How images become input for classify/embed/features/cam. Default: see `defaultPolicy` in
-   * docs/API.md (torchvision's for torchvision B0–B7 weights, timm's for timm `tf_` weights, a
-   * scaled 256/224 resize + crop otherwise). Without `resolution`, the model is compiled at the
-   * policy's size.
-   */
-  preprocessing?: PreprocessPolicy;
-  /** Dynamic batching of concurrent classify() calls; false runs each call on its own. */
-  batching?: BatchingOptions | false;
-}
-
-/** Images (paths or encoded bytes, one or many) or an already-preprocessed float32 batch. */
-export type ModelInput = ImageSource | readonly ImageSource[] | Float32Array | TensorLike;
-
-/** Options shared by the methods that take {@link ModelInput}. */
-export interface InputOptions {
-  /** For image inputs: the resampler and decoding options of lib/image (not layout/out). */
-  preprocess?: Omit<PreprocessOptions, 'layout' | 'out'>;
-  /** For tensor inputs: their memory order, 'nchw' (default) or 'nhwc', as run()'s `layout`. */
-  inputLayout?: Layout;
-}
-
-/** Options of {@link EfficientNet.classify}. */
-export interface ClassifyOptions extends InputOptions {
-  /** Classes per image, most probable first (default 5). */
-  topK?: number;
-}
-
-/** Options of {@link EfficientNet.classifyMany}. */
-export interface ClassifyManyOptions {
-  /** Classes per image (default 5). */
-  topK?: number;
-  /** Images in flight (decoding or waiting for their batch); default 2 x maxBatch (4 without batching). */
-  concurrency?: number;
-  /** Resampler and decoding options of lib/image (not layout/out). */
-  preprocess?: Omit<PreprocessOptions, 'layout' | 'out'>;
-}
-
-/** One image's outcome in {@link EfficientNet.classifyMany}, in input order. */
-export type ClassifyManyItem =
-  | { index: number; source: ImageSource; result: Prediction[]; error?: undefined }
-  | { index: number; source: ImageSource; result?: undefined; error: EfficientNetError };
-
-/** Options of {@link EfficientNet.features}. */
-export interface FeaturesOptions extends InputOptions {
-  /** Stages whose last map to return: 0 (stem) … 7. Default [1, 2, 3, 5, 7] (strides 2 … 32). */
-  stages?: readonly number[];
-  /** Memory order of the returned maps: 'nchw' (default, as PyTorch) or 'nhwc' (as computed). */
-  layout?: Layout;
-}
-
-/** Options of {@link EfficientNet.cam}. */
-export interface CamOptions extends InputOptions {
-  /** The class(es) to explain; default the topK most probable. */
-  classIndex?: number | readonly number[];
-  /** How many of the most probable classes to explain when classIndex is not given (default 1). */
-  topK?: number;
-  /** Weight of the colour map over the image in `png`, 0..1 (default 0.5). */
-  alpha?: number;
-}
-
-/** The class activation map of one class, see {@link EfficientNet.cam}. */
-export interface CamResult {
-  classIndex: number;
-  label: string;
-  /** Softmax probability of the class. */
-  probability: number;
-  /** The class logit (= mean of raw + the classifier bias). */
-  logit: number;
-  /** Size of `map` and `png`: the preprocessed input's (the model resolution). */
-  width: number;
-  height: number;
-  /** width * height values in [0, 1]: the map upsampled bilinearly and min-max normalized. */
-  map: Float32Array;
-  /** rawWidth * rawHeight values, un-normalized: sum_k W[c, k] f_k(x, y) over the head map. */
-  raw: Float32Array;
-  rawWidth: number;
-  rawHeight: number;
-  /** The map in turbo colours blended over the preprocessed image, as PNG. */
-  png: Buffer;
-}
-
-/** Options of {@link EfficientNet.run}. */
-export interface RunOptions {
-  /** Memory order of the input: 'nchw' (default, as PyTorch) or 'nhwc'. */
-  layout?: Layout;
-}
 
 const LOAD_KEYS = new Set([
   'variant', 'weights', 'format', 'padding', 'bnEps', 'threads', 'numClasses', 'resolution', 'seed', 'kernels',
@@ -190,44 +72,6 @@ const LOAD_KEYS = new Set([
   'labels', 'preprocessing', 'batching',
 ]);
 
-// run/classify/embed/cam: see the module comment for why the stage maps are not here.
-const MAIN_OUTPUTS: PlanOutput[] = ['logits', 'embedding', 'head_map'];
-const FEATURE_OUTPUTS: PlanOutput[] = ['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'stage5', 'stage6', 'stage7'];
-
-/** A compiled plan and where its outputs are. */
-interface Compiled {
-  native: NativeModel;
-  /** plan.outputs: value ids in the order native.run() takes its buffers. */
-  order: number[];
-  /** Per exported output: its value id and per-image shape. */
-  outputs: Map<PlanOutput, { id: number; shape: ValueDesc }>;
-}
-
-/** What the native side is asked to compile for (one value per model, reused by features()). */
-interface CompileChoices {
-  threads: number;
-  kernels: 'fast' | 'reference';
-  device: 'cpu' | 'cuda' | 'auto';
-  precision: 'fp32' | 'fp16';
-}
-
-function compile(
-  arch: ArchSpec,
-  folded: FoldedParams,
-  lower: { padding: PaddingMode; resolution: number; outputs: PlanOutput[] },
-  options: CompileChoices,
-  stack: Error,
-): Compiled {
-  const { plan, outputs } = lowerToPlan(arch, folded, lower);
-  let native: NativeModel;
-  try {
-    native = new (getNative().Model)(plan, options);
-  } catch (err) {
-    throw wrapNativeError(err, stack);
-  }
-  const map = new Map(lower.outputs.map((name) => [name, { id: outputs[name], shape: plan.values[outputs[name]] }]));
-  return { native, order: plan.outputs, outputs: map };
-}
 
 function checkOptions<T>(options: T, name: string, keys: readonly string[]): T & object {
   if (options === undefined) return {} as T & object;
@@ -253,44 +97,6 @@ function isTensorInput(input: unknown): input is Float32Array | TensorLike {
   return is.plainObject(input) && 'data' in input && 'dims' in input;
 }
 
-// Where load() got its weights, kept so that #featurePlan can fold them again.
-type WeightsOrigin = { kind: 'file'; path: string } | { kind: 'buffer'; bytes: Uint8Array } | { kind: 'random'; seed: number };
-
-async function readWeights(weights: string | Uint8Array): Promise<Uint8Array> {
-  if (typeof weights !== 'string') return weights;
-  try {
-    return await fs.readFile(weights);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new EfficientNetError(
-      'ERR_WEIGHTS_FORMAT',
-      `Cannot read weights file ${weights}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-      { cause: err },
-    );
-  }
-}
-
-// The raw tensors of a weight source (random: the seeded init, regenerated).
-async function readTensors(arch: ArchSpec, origin: WeightsOrigin, format: WeightFormat): Promise<Map<string, TensorData>> {
-  if (origin.kind === 'random') return seededStateDict(arch, origin.seed, format);
-  return parseSafetensors(origin.kind === 'file' ? await readWeights(origin.path) : origin.bytes);
-}
-
-// Tensors -> BN-folded layers. Empties `tensors` on the way (the raw copies can go before packing
-// doubles the memory).
-function foldTensors(arch: ArchSpec, tensors: Map<string, TensorData>, format: WeightFormat, bnEps: number): FoldedParams {
-  const params = resolveParams(arch, tensors, format);
-  tensors.clear();
-  const folded = foldBatchNorm(arch, params, { eps: bnEps });
-  params.clear();
-  return folded;
-}
-
-function sameValues(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
-  return true;
-}
 
 /** An EfficientNet compiled for this machine. */
 export class EfficientNet {
