@@ -70,6 +70,8 @@ export interface NativeInfo {
   cpuKernels: string;
   /** Every fast kernel level this CPU can run (values for `cpuLevel`). */
   cpuLevels: string[];
+  /** Every fast kernel level this binary has kernels for (some may need a newer CPU). */
+  cpuLevelsCompiled: string[];
   hardwareThreads: number;
   cuda: CudaInfo;
 }

@@ -103,5 +103,7 @@ describe('efficientnet CLI', () => {
     expect(info.cpuKernels).toMatch(/\w+/);
     expect(Array.isArray(info.cpuFeatures)).toBe(true);
     expect(info.binary).toMatch(/\.node$/);
+    expect(info.cpuLevelsCompiled).toEqual(expect.arrayContaining(info.cpuLevels));
+    expect(info.cpuLevelsCompiled).toContain(info.cpuKernels);
   });
 });

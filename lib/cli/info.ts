@@ -6,7 +6,7 @@ import { writeOutput } from './io';
 export const infoHelp = `Usage: efficientnet info [--json]
 
 Shows which native binary was loaded (prebuild or local build, and its path), the CPU features,
-the kernel levels this CPU can run and the one in use, the CUDA state, and the versions of
+the kernel levels compiled into the binary, those this CPU can run and the one in use, the CUDA state, and the versions of
 efficientnet, Node and sharp.`;
 
 function sharpVersion(): string {
@@ -49,6 +49,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     binaryKind: origin.kind,
     fingerprint: native.fingerprint,
     cpuFeatures: facts.cpuFeatures,
+    cpuLevelsCompiled: facts.cpuLevelsCompiled,
     cpuLevels: facts.cpuLevels,
     cpuKernels: facts.cpuKernels,
     hardwareThreads: facts.hardwareThreads,
@@ -64,7 +65,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     ['node', `${report.node} (N-API ${report.napi}), ${report.platform}`],
     ['binary', `${report.binaryKind}: ${report.binary}`],
     ['cpu features', report.cpuFeatures.join(' ') || '(none detected)'],
-    ['cpu levels', `${report.cpuLevels.join(' ')} (in use: ${report.cpuKernels})`],
+    ['cpu levels', `compiled ${report.cpuLevelsCompiled.join(' ')}; this CPU runs ${report.cpuLevels.join(' ')}; in use ${report.cpuKernels}`],
     ['threads', String(report.hardwareThreads)],
     ['cuda', describeCuda(report.cuda)],
     ['sharp', report.sharp],

@@ -23,6 +23,7 @@
 #include "binding/model_wrap.h"
 #include "binding/plan_convert.h"
 #include "core/op_cases.h"
+#include "cpu/levels.h"
 #include "effnet/cuda.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
@@ -43,6 +44,10 @@ Napi::Value info(const Napi::CallbackInfo& cb) {
     Napi::Array levels = Napi::Array::New(env, ri.cpu_levels.size());
     for (size_t i = 0; i < ri.cpu_levels.size(); ++i) levels.Set(uint32_t(i), ri.cpu_levels[i]);
     o.Set("cpuLevels", levels);
+    const std::vector<std::string> compiled = compiled_levels();
+    Napi::Array built = Napi::Array::New(env, compiled.size());
+    for (size_t i = 0; i < compiled.size(); ++i) built.Set(uint32_t(i), compiled[i]);
+    o.Set("cpuLevelsCompiled", built);
     o.Set("hardwareThreads", ri.hardware_threads);
     CudaStatus cs = cuda_status();
     Napi::Object cuda = Napi::Object::New(env);

@@ -16,6 +16,9 @@
 // batch size, is addressed at offset n * size for the group starting at image n (image_stride), and
 // is kept live over the whole band (group g+1 runs the band's first ops while g's slice survives).
 //
+// Band lanes (band_lanes > 1): groups run concurrently, one per thread; each lane gets its own
+// copy of the one-group values (laid out among themselves as above), kept live over the band.
+//
 // Fused pairs (fused_first: op indices i where the CPU backend runs ops i and i + 1 as one step,
 // cpu/expand_dw.h): op i's output is never written, so it gets no memory, and op i's input is
 // still read while op i + 1 writes, so it lives through op i + 1.
@@ -35,9 +38,12 @@ struct MemoryLayout {
   // Per value id: floats between consecutive images' slices inside the band (0 for values sized
   // for one image). Empty when there is no band.
   std::vector<int64_t> image_stride;
+  // band_lanes > 1: the band runs on that many threads at once, one group each; the one-group
+  // values then have one copy per lane, lane_stride floats apart (lane l at offset + l * lane_stride).
+  int64_t lane_stride = 0;
 };
 
 MemoryLayout plan_memory(const Plan& plan, int32_t batch, int64_t scratch_floats, int32_t band_end = 0,
-                         const std::vector<int32_t>& fused_first = {}, int32_t band_images = 1);
+                         const std::vector<int32_t>& fused_first = {}, int32_t band_images = 1, int32_t band_lanes = 1);
 
 }  // namespace effnet

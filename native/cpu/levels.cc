@@ -139,6 +139,14 @@ std::vector<const CpuKernels*> runnable_levels() {
   return out;
 }
 
+std::vector<std::string> compiled_levels() {
+  std::vector<std::string> out;
+  for (const Level& l : levels()) {
+    if (l.kernels != nullptr) out.push_back(l.name);
+  }
+  return out;
+}
+
 std::vector<std::string> cpu_features() {
   std::vector<std::string> out;
   for (const char* f : {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "neon"}) {

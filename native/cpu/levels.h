@@ -32,6 +32,10 @@ const CpuKernels& select_kernels(KernelSet set, const std::string& cpu_level);
 // every one of them against the reference.
 std::vector<const CpuKernels*> runnable_levels();
 
+// The fast levels this binary has kernels for, whatever this CPU runs (e.g. generic, avx2, avx512
+// on x86-64; generic, neon on aarch64).
+std::vector<std::string> compiled_levels();
+
 // What KernelSet::fast resolves to with no override.
 const CpuKernels& auto_kernels();
 

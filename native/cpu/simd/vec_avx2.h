@@ -25,6 +25,7 @@ struct Avx2 {
   static constexpr int kConvPx = 4;
   static constexpr int kDwPx = 4;
 
+  static constexpr bool kScalefExp = false;  // ldexp saturates for any n (simd::exp_neg)
   EFFNET_SIMD_INLINE static T load(const float* p) { return _mm256_loadu_ps(p); }
   EFFNET_SIMD_INLINE static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
   EFFNET_SIMD_INLINE static Mask mask(int64_t n) {

@@ -27,6 +27,7 @@ struct Avx512 {
   static constexpr int kConvPx = 4;
   static constexpr int kDwPx = 4;
 
+  static constexpr bool kScalefExp = true;  // ldexp saturates for any n (simd::exp_neg)
   EFFNET_SIMD_INLINE static T load(const float* p) { return _mm512_loadu_ps(p); }
   EFFNET_SIMD_INLINE static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
   // The first n lanes (0 <= n <= W).

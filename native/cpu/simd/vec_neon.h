@@ -40,6 +40,7 @@ struct Neon {
   static constexpr int kConvNv = 4;
   static constexpr int kConvPx = 4;
 
+  static constexpr bool kScalefExp = false;  // ldexp saturates for any n (simd::exp_neg)
   EFFNET_SIMD_INLINE static T load(const float* p) { return vld1q_f32(p); }
   EFFNET_SIMD_INLINE static void store(float* p, T v) { vst1q_f32(p, v); }
   // The first n lanes (0 <= n <= W; larger n means all of them, as on the other levels).
