@@ -90,6 +90,18 @@ describe('efficientnet CLI', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('run: --device cuda without a GPU is a clear error (exit 1), a bad --device a usage error', () => {
+    const x = path.join(dir, 'dev.npy');
+    writeFileSync(x, encodeNpy({ shape: [1, 3, 64, 64], data: seededImageBatch(1, 64, 1) }));
+    const bad = cli(['run', '--random', '--device', 'tpu', '--input', x, '--output', path.join(dir, 'dev-out.npy')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--device must be cpu, cuda or auto/);
+    const r = cli(['run', '--random', '--device', 'cuda', '--input', x, '--output', path.join(dir, 'dev-out.npy')]);
+    if (r.code === 0) return; // a machine with a GPU
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ERR_CUDA_UNAVAILABLE/);
+  });
+
   it('run: missing required options are usage errors', () => {
     const r = cli(['run', '--random', '--output', 'y.npy']);
     expect(r.code).toBe(2);

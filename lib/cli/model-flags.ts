@@ -15,6 +15,8 @@ export const MODEL_FLAGS = {
   padding: { type: 'string', default: 'symmetric' },
   'bn-eps': { type: 'string' },
   threads: { type: 'string' },
+  device: { type: 'string', default: 'cpu' },
+  precision: { type: 'string', default: 'fp32' },
 } as const;
 
 /** parseArgs option spec of the image commands' resampler flag. */
@@ -29,7 +31,9 @@ export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default b0)
   --format F         auto (default), torchvision or timm
   --padding P        symmetric (default, PyTorch-trained) or same (TF-trained)
   --bn-eps E         batch-norm epsilon (default by weight source)
-  --threads N        worker threads (default: one per core)`;
+  --threads N        worker threads (default: one per core)
+  --device D         cpu (default), cuda or auto (the GPU when one is usable)
+  --precision P      fp32 (default) or fp16 (cuda only)`;
 
 /** The help line for {@link IMAGE_FLAGS}. */
 export const IMAGE_FLAGS_HELP = `  --resize R         sharp (default, fast) or pil (bit-exact torchvision resampling)`;
@@ -43,6 +47,8 @@ export interface ModelFlagValues {
   padding: string;
   'bn-eps'?: string;
   threads?: string;
+  device: string;
+  precision: string;
 }
 
 /**
@@ -68,6 +74,12 @@ export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions
   if (!['symmetric', 'same'].includes(values.padding)) {
     throw new UsageError(`--padding must be symmetric or same, got "${values.padding}"`);
   }
+  if (!['cpu', 'cuda', 'auto'].includes(values.device)) {
+    throw new UsageError(`--device must be cpu, cuda or auto, got "${values.device}"`);
+  }
+  if (!['fp32', 'fp16'].includes(values.precision)) {
+    throw new UsageError(`--precision must be fp32 or fp16, got "${values.precision}"`);
+  }
   return EfficientNet.load({
     variant: parseVariant(values.variant),
     weights: values.weights,
@@ -75,6 +87,8 @@ export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions
     padding: values.padding as 'symmetric' | 'same',
     bnEps: numberOption(values['bn-eps'], 'bn-eps'),
     threads: numberOption(values.threads, 'threads'),
+    device: values.device as 'cpu' | 'cuda' | 'auto',
+    precision: values.precision as 'fp32' | 'fp16',
     ...extra,
   });
 }
