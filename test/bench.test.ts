@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  formatTable,
   hasOnnxRuntime,
   hasTorch,
   measure,
@@ -17,6 +16,7 @@ import {
   relativeSpread,
   type BenchReport,
 } from '../lib/bench';
+import { formatTable } from '../lib/text-table';
 import { cli } from './helpers/cli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'effnet-bench-'));

@@ -5,6 +5,7 @@
  * native resolution (test/fixtures/macs.json is the same count done with torch forward hooks).
  */
 
+import { formatTable } from '../text-table';
 import { convOut, padAxis } from './padding';
 import { expectedParams, numel } from './params';
 import { expandBlocks, type ArchSpec } from './spec';
@@ -133,11 +134,7 @@ export function formatSummary(summaries: readonly ArchSummary[]): string {
     group(s.params),
     `${(s.macs / 1e9).toFixed(3)} G`,
   ]);
-  const right = new Set([1, 2, 3, 4, 5, 8, 9]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+  return formatTable(header, rows, new Set([1, 2, 3, 4, 5, 8, 9]));
 }
 
 /**

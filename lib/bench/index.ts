@@ -8,4 +8,3 @@ export * from './progress';
 export * from './report';
 export * from './run-bench';
 export * from './stats';
-export * from './table';

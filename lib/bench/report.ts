@@ -2,7 +2,7 @@
 import type { MachineFacts } from './machine';
 import type { OrtSettings } from './onnxruntime';
 import { median, quantile, relativeSpread } from './stats';
-import { formatTable } from './table';
+import { formatTable } from '../text-table';
 import type { Samples } from './measure';
 
 /** The figures of one engine on one row. */
