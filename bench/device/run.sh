@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One script for the lent GPU machine (no Node there): build the native core + CUDA backend with
+# One script for a GPU machine that has no Node: build the native core + CUDA backend with
 # plain CMake, check CUDA against the CPU reference, run compute-sanitizer on a few small cases,
 # benchmark our CUDA backend and torchvision, print a comparison table last. Logs go to $OUT
 # (at most 8 files come back): build.log check.log sanitizer.log bench.log torch.log ours.json
