@@ -41,12 +41,7 @@ struct PoolEpilogue {
 
 template <class V>
 void head_pool(const KernelArgs& a) {
-  GemmArgs g;
-  g.a = a.x;
-  g.k = a.in.c;
-  g.n = a.out.c;
-  g.b = a.weights->w.data();
-  g.bias = a.weights->b.data();
+  GemmArgs g = gemm_args_of<V>(a);
   const int64_t P = int64_t(a.in.h) * a.in.w, chunks = head_chunks(a.in), cpad = round_up(g.n, kChannelPad);
   const int64_t panels = ceil_div(g.n, V::W);
   const int32_t threads_per_image = int32_t(ceil_div(a.threads, a.batch));

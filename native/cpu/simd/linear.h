@@ -10,12 +10,7 @@ namespace simd {
 
 template <class V>
 void linear(const KernelArgs& a) {
-  GemmArgs g;
-  g.a = a.x;
-  g.k = a.in.c;
-  g.n = a.out.c;
-  g.b = a.weights->w.data();
-  g.bias = a.weights->b.data();
+  GemmArgs g = gemm_args_of<V>(a);
   gemm_store<V>(a, g, a.batch, false);
 }
 

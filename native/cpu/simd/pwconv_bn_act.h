@@ -63,14 +63,23 @@ void gemm_store(const KernelArgs& a, const GemmArgs& g, int64_t m, bool swish) {
   });
 }
 
+// The GEMM view of a 1x1 op (pwconv_bn_act, head_pool, linear): A = its input [rows, Cin],
+// B = its packed weights, one bias per output channel. A template on V like everything here, so
+// each level's copy is its own symbol (see simd_target.h).
 template <class V>
-void pwconv_bn_act(const KernelArgs& a) {
+EFFNET_SIMD_INLINE GemmArgs gemm_args_of(const KernelArgs& a) {
   GemmArgs g;
   g.a = a.x;
   g.k = a.in.c;
   g.n = a.out.c;
   g.b = a.weights->w.data();
   g.bias = a.weights->b.data();
+  return g;
+}
+
+template <class V>
+void pwconv_bn_act(const KernelArgs& a) {
+  GemmArgs g = gemm_args_of<V>(a);
   g.gate = a.gate;
   g.rows_per_image = int64_t(a.in.h) * a.in.w;
   gemm_store<V>(a, g, a.batch * g.rows_per_image, a.op->act == Act::swish);
