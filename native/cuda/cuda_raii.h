@@ -43,35 +43,15 @@ class Owned {
   H h_{};
 };
 
-class DeviceBuffer {
+// A block of memory from one CUDA allocator (device or page-locked host), freed by its partner.
+template <cudaError_t (*Alloc)(void**, size_t), cudaError_t (*Free)(void*), const char* kAllocName>
+class CudaMemory {
  public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t bytes) : bytes_(bytes) {
+  CudaMemory() = default;
+  explicit CudaMemory(size_t bytes) : bytes_(bytes) {
     if (bytes == 0) return;
     void* p = nullptr;
-    check(cudaMalloc(&p, bytes), ("cudaMalloc(" + std::to_string(bytes) + " bytes)").c_str(), __FILE__, __LINE__);
-    mem_ = Mem(p);
-  }
-  void* get() const { return mem_.get(); }
-  template <typename T>
-  T* as() const { return static_cast<T*>(mem_.get()); }
-  size_t bytes() const { return bytes_; }
-
- private:
-  using Mem = Owned<void*, cudaFree>;
-  Mem mem_;
-  size_t bytes_ = 0;
-};
-
-// Page-locked host memory: the only kind of host memory a captured graph may copy to and from,
-// and the one that makes cudaMemcpyAsync truly asynchronous.
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  explicit PinnedBuffer(size_t bytes) : bytes_(bytes) {
-    if (bytes == 0) return;
-    void* p = nullptr;
-    check(cudaMallocHost(&p, bytes), ("cudaMallocHost(" + std::to_string(bytes) + " bytes)").c_str(), __FILE__,
+    check(Alloc(&p, bytes), (std::string(kAllocName) + "(" + std::to_string(bytes) + " bytes)").c_str(), __FILE__,
           __LINE__);
     mem_ = Mem(p);
   }
@@ -81,10 +61,20 @@ class PinnedBuffer {
   size_t bytes() const { return bytes_; }
 
  private:
-  using Mem = Owned<void*, cudaFreeHost>;
+  using Mem = Owned<void*, Free>;
   Mem mem_;
   size_t bytes_ = 0;
 };
+
+inline cudaError_t device_malloc(void** p, size_t bytes) { return cudaMalloc(p, bytes); }
+inline cudaError_t host_malloc(void** p, size_t bytes) { return cudaMallocHost(p, bytes); }
+inline constexpr char kCudaMalloc[] = "cudaMalloc";
+inline constexpr char kCudaMallocHost[] = "cudaMallocHost";
+
+using DeviceBuffer = CudaMemory<device_malloc, cudaFree, kCudaMalloc>;
+// Page-locked host memory: the only kind of host memory a captured graph may copy to and from,
+// and the one that makes cudaMemcpyAsync truly asynchronous.
+using PinnedBuffer = CudaMemory<host_malloc, cudaFreeHost, kCudaMallocHost>;
 
 class Stream : public Owned<cudaStream_t, cudaStreamDestroy> {
  public:
