@@ -72,7 +72,7 @@ describe('roundRepeats', () => {
   });
 });
 
-describe('variant table (REFERENCE.md)', () => {
+describe('variant table (the paper, as torchvision builds it)', () => {
   const table: Array<[VariantName, number, number, string, string]> = [
     ['b0', 32, 1280, '1,2,2,3,3,4,1', '16,24,40,80,112,192,320'],
     ['b1', 32, 1280, '2,3,3,4,4,5,2', '16,24,40,80,112,192,320'],

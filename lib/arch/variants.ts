@@ -25,7 +25,7 @@ export interface Scaling {
   dropout: number;
 }
 
-/** The table from REFERENCE.md. */
+/** The paper's Table 2 scalings as torchvision builds them (width, depth, resolution, dropout). */
 export const VARIANTS: Readonly<Record<VariantName, Readonly<Scaling>>> = {
   b0: { width: 1.0, depth: 1.0, resolution: 224, dropout: 0.2 },
   b1: { width: 1.0, depth: 1.1, resolution: 240, dropout: 0.2 },

@@ -112,7 +112,7 @@ function checkVariant(variant: unknown): PolicyVariant {
  * The preprocessing of torchvision's EfficientNet weights (torchvision 0.14 `weights.transforms()`).
  *
  * @param variant - 'b0' … 'b7'
- * @param weights - 'IMAGENET1K_V1' (default; bicubic, the table in REFERENCE.md) or, for B1 only,
+ * @param weights - 'IMAGENET1K_V1' (default; bicubic, the crop/resize table above) or, for B1 only,
  *   'IMAGENET1K_V2' (crop 240, resize 255, BILINEAR: torchvision's newer B1 recipe)
  * @returns the policy
  * @throws TypeError for an unknown variant or weights name; RangeError for V2 on a variant other than b1

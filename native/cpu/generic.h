@@ -1,6 +1,6 @@
 // The "generic" CPU level: portable C++17 kernels written so that GCC auto-vectorises their inner
 // loops (contiguous, __restrict, no reductions across lanes), with weights packed once at compile
-// into the layout each loop wants, and the fusions of DESIGN.md (SE gate applied while reading A,
+// into the layout each loop wants, and the fusions listed in docs/ARCHITECTURE.md (SE gate applied while reading A,
 // bias + swish + residual in the epilogue, SE sums computed in the depthwise pass, average pooling
 // fused into the head conv). Work is split over the core's thread pool. One file per op.
 #pragma once

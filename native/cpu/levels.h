@@ -1,7 +1,7 @@
 // CPU kernel levels and how one is chosen.
 //
 // Levels, lowest first: "reference" (the oracle, KernelSet::reference), "generic" (portable C++,
-// auto-vectorised; "scalar" is accepted as its other name: DESIGN.md's "scalar fallback"), then
+// auto-vectorised; "scalar" is accepted as its other name, for the portable fallback), then
 // "avx2" (AVX2 + FMA) and "avx512" (AVX-512 F/BW/VL/DQ) on x86, "neon" on aarch64 (part of the
 // base ISA there, so always runnable). Every SIMD level has its own kernel for every op
 // (cpu/simd/<op>.h, written once over a vector type and instantiated per level in

@@ -1,4 +1,5 @@
-// How the SIMD levels are built without -march (TOOLCHAIN.md, "runtime SIMD").
+// How the SIMD levels are built without -march (compiling the whole addon with -march would
+// break older CPUs, so the level is chosen at run time).
 //
 // Each kernel body in cpu/simd/<op>.h is written ONCE as a template over a vector type V
 // (cpu/simd/vec_avx2.h, cpu/simd/vec_avx512.h). A level is one translation unit,

@@ -9,7 +9,7 @@
 
 namespace effnet {
 
-// One name per op, used in TS, C++, CUDA, tests and benches (see DESIGN.md "The ops").
+// One name per op, used in TS, C++, CUDA, tests and benches (docs/ARCHITECTURE.md, "The ops").
 enum class OpKind : int32_t {
   conv_bn_act = 0,    // dense kxk conv (stem): x[H,W,Cin] -> y[Ho,Wo,Cout]; weight OIHW [Cout,Cin,k,k]
   dwconv_bn_act = 1,  // depthwise kxk: x[H,W,C] -> y[Ho,Wo,C] (+ sums[C] = sum over Ho*Wo of y); weight [C,k,k]
