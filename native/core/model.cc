@@ -81,7 +81,7 @@ class CpuModel final : public Model {
       if (s.fused == nullptr) {
         run_op(op, values, b, thr, scratch);
       } else {
-        s.fused->run(kernel_args(op, values, b, thr, scratch), kernel_args(ops_[size_t(s.first) + 1], values, b, thr, scratch));
+        s.fused(kernel_args(op, values, b, thr, scratch), kernel_args(ops_[size_t(s.first) + 1], values, b, thr, scratch));
       }
     };
     size_t step = 0;
@@ -166,14 +166,14 @@ class CpuModel final : public Model {
   // One thing run() does: plan op `first`, or, with `fused`, ops first and first + 1 as one step.
   struct Step {
     int32_t first = 0;
-    const ExpandDwKernel* fused = nullptr;
+    ExpandDwFn fused = nullptr;
   };
 
   // Finds expand -> dwconv pairs to run fused (cpu/expand_dw.h): a pwconv_bn_act without gate or
   // residual whose output is read by the next op, a dwconv_bn_act, and by nothing else (nor copied
   // out), when the level has the fused kernel and the expanded tensor is big enough to matter.
   void plan_steps() {
-    const ExpandDwKernel* fused = expand_dw_kernel(*kernels_);
+    const ExpandDwFn fused = kernels_->expand_dw;
     std::vector<int32_t> readers(plan_.values.size(), 0);
     for (const OpDesc& op : plan_.ops) {
       for (int32_t v : {op.x, op.gate, op.residual}) {

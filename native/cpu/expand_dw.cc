@@ -1,33 +1,16 @@
 #include "cpu/expand_dw.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/thread_pool.h"
 #include "cpu/simd/tiling.h"
 
 namespace effnet {
 
-#if defined(__x86_64__) || defined(__i386__)
-const ExpandDwKernel& avx2_expand_dw();    // cpu/expand_dw_avx2.cc
-const ExpandDwKernel& avx512_expand_dw();  // cpu/expand_dw_avx512.cc
-#endif
-
 namespace {
 constexpr int64_t kRingBytes = 384 * 1024;      // of a 1 MiB (Zen 4) or 2 MiB L2, next to x's rows and the weights
 constexpr int64_t kFuseMinBytes = int64_t(4) << 20;  // see expand_dw_worth_it
 }  // namespace
-
-const ExpandDwKernel* expand_dw_kernel(const CpuKernels& level) {
-  // By name: the tables are only built for levels the CPU runs, and this is asked of a chosen one.
-#if defined(__x86_64__) || defined(__i386__)
-  if (std::strcmp(level.level, "avx512") == 0) return &avx512_expand_dw();
-  if (std::strcmp(level.level, "avx2") == 0) return &avx2_expand_dw();
-#else
-  (void)level;
-#endif
-  return nullptr;
-}
 
 bool expand_dw_worth_it(const ValueDesc& expanded) {
   return expanded.size() * int64_t(sizeof(float)) >= kFuseMinBytes;

@@ -19,14 +19,8 @@
 
 namespace effnet {
 
-struct ExpandDwKernel {
-  // pw: the expand op's args (its y is ignored); dw: the dwconv op's args, whose scratch holds
-  // expand_dw_scratch(...) floats.
-  void (*run)(const KernelArgs& pw, const KernelArgs& dw);
-};
-
-// The level's fused kernel, or null when it has none (the pair then runs as two ops).
-const ExpandDwKernel* expand_dw_kernel(const CpuKernels& level);
+// The fused kernel itself is a slot of each level's table (CpuKernels::expand_dw): the SIMD
+// levels instantiate cpu/simd/expand_dw.h; reference and generic have none.
 
 // Whether fusing pays for this dwconv input (e per image). Measured on Zen 4 (2 threads, 32 MiB
 // L3): B3's 150x150x144 pair (13 MB) runs ~20% faster fused; pairs of 0.7-4 MB come out even,

@@ -1,9 +1,11 @@
 // The contract between the core and the CPU kernels.
 //
 // A CpuKernels table holds, per op, how to pack that op's weights (once, at compile), how much
-// scratch a run needs (sized with the arena, so runs never allocate) and the kernel itself. A table
-// exists per level ("reference", "generic", "avx2", "avx512"; the SIMD levels' tables are built in
-// cpu/simd/kernel_table.h). Tables are chosen once, at compile (see cpu/levels.h).
+// scratch a run needs (sized with the arena, so runs never allocate) and the kernel itself, plus
+// the level's fused expand + depthwise step (cpu/expand_dw.h) where it has one. A table exists per
+// level, built in that level's folder: cpu/reference/kernels.cc, cpu/generic/kernels.cc, and for
+// the SIMD levels (avx2, avx512, neon) cpu/<level>/kernels.cc through cpu/simd/kernel_table.h.
+// Tables are chosen once, at compile (see cpu/levels.h).
 #pragma once
 #include <cstdint>
 
@@ -46,9 +48,15 @@ struct OpKernel {
   void (*run)(const KernelArgs& args);
 };
 
+// Runs a plan's expand pwconv_bn_act and the dwconv_bn_act reading it as one step (cpu/expand_dw.h).
+// pw: the expand op's args (its y is ignored); dw: the dwconv op's args, whose scratch holds
+// expand_dw_scratch(...) floats.
+using ExpandDwFn = void (*)(const KernelArgs& pw, const KernelArgs& dw);
+
 struct CpuKernels {
   const char* level;
   OpKernel ops[kOpKindCount];  // indexed by OpKind
+  ExpandDwFn expand_dw;        // null: the level runs the pair as two ops
   const OpKernel& operator[](OpKind kind) const { return ops[int32_t(kind)]; }
 };
 

@@ -2,8 +2,6 @@
 
 #include <cstdlib>
 
-#include "cpu/generic.h"
-#include "cpu/reference/reference.h"
 #include "effnet/error.h"
 
 namespace effnet {
@@ -87,33 +85,6 @@ const CpuKernels& by_name(const std::string& name, const char* source) {
 }
 
 }  // namespace
-
-const CpuKernels& reference_kernels() {
-  static const CpuKernels k = {"reference",
-                               {
-                                   {"reference", pack_copy, no_scratch, reference_conv_bn_act},
-                                   {"reference", pack_copy, no_scratch, reference_dwconv_bn_act},
-                                   {"reference", pack_copy, reference_se_gate_scratch, reference_se_gate},
-                                   {"reference", pack_copy, no_scratch, reference_pwconv_bn_act},
-                                   {"reference", pack_copy, no_scratch, reference_head_pool},
-                                   {"reference", pack_copy, no_scratch, reference_linear},
-                               }};
-  return k;
-}
-
-const CpuKernels& generic_kernels() {
-  static const CpuKernels k = {
-      "generic",
-      {
-          {"generic", generic_conv_bn_act_pack, no_scratch, generic_conv_bn_act},
-          {"generic", generic_dwconv_bn_act_pack, generic_dwconv_bn_act_scratch, generic_dwconv_bn_act},
-          {"generic", generic_se_gate_pack, generic_se_gate_scratch, generic_se_gate},
-          {"generic", generic_gemm_pack, no_scratch, generic_pwconv_bn_act},
-          {"generic", generic_gemm_pack, generic_head_pool_scratch, generic_head_pool},
-          {"generic", generic_gemm_pack, no_scratch, generic_linear},
-      }};
-  return k;
-}
 
 const CpuKernels& auto_kernels() {
   const CpuKernels* best = &generic_kernels();

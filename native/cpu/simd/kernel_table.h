@@ -1,6 +1,7 @@
 // The kernel table of a SIMD level: every op's packing (plain C++, shared), scratch size (tiling.h)
-// and the level's instantiation of the op template. Included by cpu/<level>/kernels.cc AFTER its
-// target region: building the table only takes addresses, so it runs on any CPU.
+// and the level's instantiation of the op template (cpu/simd/level_ops.h), plus the fused
+// expand + depthwise step. Included by cpu/<level>/kernels.cc AFTER its target region: building
+// the table only takes addresses, so it runs on any CPU.
 #pragma once
 #include "cpu/kernel_api.h"
 #include "cpu/simd/packing.h"
@@ -19,7 +20,8 @@ CpuKernels kernel_table(const char* level) {
                         {level, pack_gemm<V::W>, pwconv_bn_act_scratch, pwconv_bn_act<V>},
                         {level, pack_gemm<V::W>, head_pool_scratch, head_pool<V>},
                         {level, pack_gemm<V::W>, no_scratch, linear<V>},
-                    }};
+                    },
+                    expand_dw<V>};
 }
 
 }  // namespace simd

@@ -20,8 +20,8 @@ struct CompileOptions {
   int32_t threads = 0;  // 0 = one per hardware core
   KernelSet kernels = KernelSet::fast;
   // Forces a CPU kernel level for KernelSet::fast: "" = auto (then the EFFICIENTNET_CPU environment
-  // variable, if set, decides), "scalar" or "generic" (portable C++), "avx2", "avx512", or
-  // "reference". An unknown level, or one this CPU cannot run, makes compile() throw.
+  // variable, if set, decides), "scalar" or "generic" (portable C++), "avx2", "avx512", "neon"
+  // (aarch64), or "reference". An unknown level, or one this CPU cannot run, makes compile() throw.
   std::string cpu_level;
 };
 
@@ -36,7 +36,7 @@ class Model {
   virtual void run(const float* input, int32_t batch, float* const* outputs) = 0;
 
   virtual const Plan& plan() const = 0;       // weights may be released after packing: shapes only
-  virtual std::string kernel_name() const = 0;  // e.g. "reference", "scalar", "avx2", "avx512"
+  virtual std::string kernel_name() const = 0;  // the level that runs: "reference", "generic", "avx2", "avx512", "neon"; or the CUDA backend's name
   virtual int32_t threads() const = 0;
 };
 

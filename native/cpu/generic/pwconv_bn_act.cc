@@ -11,8 +11,8 @@
 #include <algorithm>
 
 #include "core/thread_pool.h"
-#include "cpu/gemm.h"
-#include "cpu/generic.h"
+#include "cpu/generic/gemm.h"
+#include "cpu/generic/kernels.h"
 #include "cpu/kernel_math.h"
 
 namespace effnet {

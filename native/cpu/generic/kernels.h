@@ -21,7 +21,7 @@ int64_t generic_se_gate_scratch(const OpDesc& op, const ValueDesc& in, const Val
                                 int32_t batch);
 void generic_se_gate(const KernelArgs& a);
 
-// pwconv_bn_act, head_pool and linear share the packed GEMM layout of cpu/gemm.h.
+// pwconv_bn_act, head_pool and linear share the packed GEMM layout of cpu/generic/gemm.h.
 void generic_gemm_pack(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, PackedWeights* p);
 void generic_pwconv_bn_act(const KernelArgs& a);
 int64_t generic_head_pool_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out,

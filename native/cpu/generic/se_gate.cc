@@ -6,7 +6,7 @@
 // Threads: one task per image (the op is ~C*Cr*2 MACs, tiny next to the convs). Scratch: Cr per image.
 // Precision: fp32 accumulation in c (resp. j) order; exp_fast in swish and sigmoid.
 #include "core/thread_pool.h"
-#include "cpu/generic.h"
+#include "cpu/generic/kernels.h"
 #include "cpu/kernel_math.h"
 
 namespace effnet {

@@ -1,6 +1,6 @@
 // Packing for the shared GEMM layout (see gemm.h): [Cout, Cin] -> [Cout/8][Cin][8], zero-padded.
-#include "cpu/gemm.h"
-#include "cpu/generic.h"
+#include "cpu/generic/gemm.h"
+#include "cpu/generic/kernels.h"
 
 namespace effnet {
 

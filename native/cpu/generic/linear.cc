@@ -4,8 +4,8 @@
 // GEMM (gemm_bias_act) on the packed layout of gemm.h: the N rows share each weight load, which is
 // what matters at batch > 1 (the 1280x1000 weight is read once per 4 images, not once per image).
 // Threads: 64-output-channel chunks (16 tasks for 1000 classes).
-#include "cpu/gemm.h"
-#include "cpu/generic.h"
+#include "cpu/generic/gemm.h"
+#include "cpu/generic/kernels.h"
 
 namespace effnet {
 

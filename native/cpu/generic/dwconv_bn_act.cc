@@ -12,7 +12,7 @@
 #include <algorithm>
 
 #include "core/thread_pool.h"
-#include "cpu/generic.h"
+#include "cpu/generic/kernels.h"
 #include "cpu/kernel_math.h"
 
 namespace effnet {
