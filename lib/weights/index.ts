@@ -7,3 +7,7 @@ export * from './key-maps';
 export * from './resolve';
 export * from './fold';
 export * from './seeded';
+export * from './sources';
+export * from './cache';
+export * from './fetch';
+export * from './pretrained';
