@@ -189,3 +189,19 @@ export function terminalProgress(label: string, stream: NodeJS.WriteStream = pro
     },
   };
 }
+
+/**
+ * {@link fetchWeights} with {@link terminalProgress} on stderr when it is a terminal.
+ *
+ * @param source - the source
+ * @returns the cached path
+ * @throws as {@link fetchWeights}
+ */
+export async function fetchWeightsShowingProgress(source: WeightSource): Promise<string> {
+  const progress = process.stderr.isTTY ? terminalProgress(source.fileName) : undefined;
+  try {
+    return await fetchWeights(source, { onProgress: progress?.onProgress });
+  } finally {
+    progress?.done();
+  }
+}

@@ -1,6 +1,6 @@
 /** The `weights` option of load() when it names pretrained weights ('imagenet' or a source id). */
 import { invalidParameterError } from '../errors';
-import { fetchWeights, terminalProgress } from './fetch';
+import { fetchWeightsShowingProgress } from './fetch';
 import { findWeightSource, isWeightSourceId, WEIGHT_SOURCES, type WeightSource } from './sources';
 
 /**
@@ -23,10 +23,5 @@ export async function pretrainedWeights(weights: unknown, variant: unknown): Pro
   if (variant !== undefined && variant !== source.variant) {
     throw invalidParameterError('options.variant', `'${source.variant}' (the variant of ${source.id}) or no variant`, variant, 'range');
   }
-  const progress = process.stderr.isTTY ? terminalProgress(source.fileName) : undefined;
-  try {
-    return { source, path: await fetchWeights(source, { onProgress: progress?.onProgress }) };
-  } finally {
-    progress?.done();
-  }
+  return { source, path: await fetchWeightsShowingProgress(source) };
 }
