@@ -63,7 +63,9 @@ import {
   defaultsFromFileName,
   detectFormat,
   numClassesOf,
-  pretrainedWeights,
+  fetchWeightsShowingProgress,
+  pretrainedSource,
+  sourcePolicy,
   WEIGHT_FORMATS,
   type WeightFormat,
 } from './weights';
@@ -209,7 +211,11 @@ export class EfficientNet {
     if (options.weights !== undefined && typeof options.weights !== 'string' && !(options.weights instanceof Uint8Array)) {
       throw invalidParameterError('options.weights', "a file path, a Uint8Array/Buffer, 'imagenet' or a weights id", options.weights);
     }
-    const policy = options.preprocessing === undefined ? undefined : validatePolicy(options.preprocessing);
+    const source = pretrainedSource(options.weights, options.variant);
+    // Known weights bring the preprocessing (and so the resolution) they were evaluated with.
+    const policy = options.preprocessing !== undefined
+      ? validatePolicy(options.preprocessing)
+      : source && options.resolution === undefined ? sourcePolicy(source) : undefined;
     const batching = resolveBatching(options.batching, 'options.batching');
     const resolution =
       options.resolution ?? (policy ? policyResolution(policy) : undefined);
@@ -218,8 +224,7 @@ export class EfficientNet {
         policyResolution(policy), 'range');
     }
 
-    const { source, path: fetched } = await pretrainedWeights(options.weights, options.variant);
-    const weights = fetched ?? options.weights;
+    const weights = source ? await fetchWeightsShowingProgress(source) : options.weights;
     let arch = resolveArch(source?.variant ?? variant, { numClasses: options.numClasses });
     const origin: WeightsOrigin =
       weights === undefined

@@ -9,11 +9,13 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archForVariant } from '../lib/arch';
 import { EfficientNet } from '../lib/efficientnet';
+import { policyResolution, timmTfPolicy, torchvisionPolicy } from '../lib/image';
 import {
   cachedWeightsPath,
   fetchWeights,
   findWeightSource,
   seededStateDict,
+  sourcePolicy,
   weightsCacheDir,
   WEIGHT_SOURCES,
   writeSafetensors,
@@ -132,6 +134,7 @@ describe('weights ids in load()', () => {
     writeFileSync(cachedWeightsPath(src), writeSafetensors(seededStateDict(archForVariant('b0'), 5, 'torchvision')));
     const model = await EfficientNet.load({ weights: 'imagenet', threads: 1 });
     expect([model.arch.variant, model.format, model.random, model.padding]).toEqual(['b0', 'torchvision', false, 'symmetric']);
+    expect(model.preprocessing).toEqual(torchvisionPolicy('b0'));
     model.dispose();
   });
 
@@ -148,6 +151,15 @@ describe('weights ids in load()', () => {
     expect([s.id, s.padding, s.bnEps]).toEqual([expected, padding, eps]);
     expect(s.url.endsWith(`/${s.fileName}`)).toBe(true);
     expect(s.fileName).toMatch(new RegExp(`-${s.sha256}\\.pth$`));
+  });
+
+  it('each source brings the preprocessing its table entry names', () => {
+    for (const s of WEIGHT_SOURCES) {
+      const expected = s.policy === 'torchvision-v1' ? torchvisionPolicy(s.variant) : timmTfPolicy(s.variant);
+      expect(sourcePolicy(s), s.id).toEqual(expected);
+    }
+    // torchvision evaluates B2 at 288, not the paper's 260: the model is compiled at that size.
+    expect(policyResolution(sourcePolicy(findWeightSource('torchvision:b2')!))).toBe(288);
   });
 
   it('refuses an unknown id and an id of another variant', async () => {
