@@ -16,6 +16,7 @@ import {
   findWeightSource,
   seededStateDict,
   sourcePolicy,
+  terminalProgress,
   weightsCacheDir,
   WEIGHT_SOURCES,
   writeSafetensors,
@@ -103,6 +104,18 @@ describe('fetchWeights', () => {
     expect(e.message).toContain(`${base}/${src.fileName}`);
     expect(e.message).toContain(path.join(cache, src.fileName));
     expect(readdirSync(cache)).toEqual([]);
+  });
+
+  it('draws a progress line with bytes, rate and ETA, and ends it', () => {
+    const writes: string[] = [];
+    const stream = { write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream;
+    const bar = terminalProgress('good.pth', stream);
+    bar.onProgress({ received: 2_000_000, total: 8_000_000 });
+    bar.onProgress({ received: 8_000_000, total: 8_000_000 });
+    bar.done();
+    expect(writes[0]).toMatch(/^\rgood\.pth \[#{6}\.{18}\] 2\.0\/8\.0 MB [\d.]+ MB\/s ETA \d+s/);
+    expect(writes.at(-2)).toMatch(/\[#{24}\] 8\.0\/8\.0 MB/);
+    expect(writes.at(-1)).toBe('\n');
   });
 
   it('two concurrent fetches of one file both get the verified file', async () => {

@@ -94,6 +94,7 @@ describe('hostile .pth files are refused and run nothing', () => {
     ['deep', new RegExp(`${PICKLE_LIMITS.stack} values|nest deeper`)],
     ['no-stop', /without a STOP/],
     ['offset', /reaches element 103 of a 4-element storage/],
+    ['broadcast', /has 1099511627776 elements .* but its storage only 4/],
     ['bomb', /does not inflate to its declared 200 bytes|zip bomb/],
     ['overlap', /overlap/],
   ];

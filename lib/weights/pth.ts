@@ -166,6 +166,11 @@ function materialize(name: string, t: TensorRef, bigEndian: boolean): TensorData
     numel *= t.size[d]!;
     if (t.size[d]! > 0) last += (t.size[d]! - 1) * t.stride[d]!;
   }
+  // A weight never has more elements than its storage; a stride-0 view that did would also make
+  // the copy below as large as the shape claims, not as the file.
+  if (numel > storageNumel) {
+    throw fail(`tensor ${name} has ${numel} elements (size [${t.size.join(', ')}]) but its storage only ${storageNumel}`);
+  }
   if (numel > 0 && last >= storageNumel) {
     throw fail(`tensor ${name} (offset ${t.offset}, size [${t.size.join(', ')}], stride [${t.stride.join(', ')}]) reaches element ${last} of a ${storageNumel}-element storage`);
   }

@@ -22,6 +22,7 @@ named hostile-marker-<name> in the working directory):
   hostile-deep.pth        a pickle nesting lists 100000 deep
   hostile-no-stop.pth     data.pkl without its STOP opcode
   hostile-offset.pth      a tensor whose storage offset is past the storage's end
+  hostile-broadcast.pth   a 2^40-element stride-0 view of a 4-element storage (memory bound)
   hostile-bomb.pth        data.pkl deflated, inflating far beyond its declared size
   hostile-overlap.pth     two zip entries sharing the same bytes
 """
@@ -158,8 +159,9 @@ def hostile(name):
         data = z.read(pkl)
         assert data.endswith(b".")
         zip_pth(path, data[:-1], [("0", z.read(pkl.replace("data.pkl", "data/0")))])
-    elif name == "offset":
-        # _rebuild_tensor_v2(storage 0 of 4 floats, offset 100, size (4,), stride (1,))
+    elif name in ("offset", "broadcast"):
+        # _rebuild_tensor_v2(storage 0 of 4 floats, offset 100, size (4,), stride (1,)), or a view
+        # of 2^40 elements all reading element 0
         class Storage:
             pass
         storage = Storage()
@@ -167,7 +169,8 @@ def hostile(name):
         class P(pickle.Pickler):
             def persistent_id(self, obj):
                 return ("storage", torch.FloatStorage, "0", "cpu", 4) if obj is storage else None
-        t = Reduce(torch._utils._rebuild_tensor_v2, (storage, 100, (4,), (1,), False, collections.OrderedDict()))
+        view = (100, (4,), (1,)) if name == "offset" else (0, (1 << 20, 1 << 20), (0, 0))
+        t = Reduce(torch._utils._rebuild_tensor_v2, (storage, *view, False, collections.OrderedDict()))
         buf = io.BytesIO()
         P(buf, protocol=2).dump(collections.OrderedDict(w=t))
         zip_pth(path, buf.getvalue(), [("0", struct.pack("<4f", 1, 2, 3, 4))])
@@ -231,7 +234,7 @@ def main():
     torch.save(collections.OrderedDict((f"module.{k}", v) for k, v in sd.items()), os.path.join(OUT, "module.pth"))
     torch.save(views_state_dict(sd), os.path.join(OUT, "views.pth"))
     torch.save(lukemelas_names(model, sd), os.path.join(OUT, "lukemelas.pth"))
-    markers = {n: hostile(n) for n in ("os-system", "eval", "deep", "no-stop", "offset", "bomb", "overlap")}
+    markers = {n: hostile(n) for n in ("os-system", "eval", "deep", "no-stop", "offset", "broadcast", "bomb", "overlap")}
     with open(os.path.join(OUT, "hostile.json"), "w") as f:
         json.dump(markers, f, indent=2, sort_keys=True)
         f.write("\n")
