@@ -1,11 +1,13 @@
 // PyTorch .pth checkpoints (fixtures from tools/pth/make-fixtures.py): every layout torch.save
 // writes gives the logits of the same weights as safetensors; every hostile file is refused with
 // ERR_WEIGHTS_FORMAT and runs nothing.
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EfficientNet, type LoadOptions } from '../lib/efficientnet';
-import { detectFormat, parsePth, parseSafetensors, PICKLE_LIMITS } from '../lib/weights';
+import { customArch } from '../lib/arch';
+import { detectFormat, parsePth, parseSafetensors, PICKLE_LIMITS, resolveParams } from '../lib/weights';
 import { seededImageBatch } from '../lib/random';
 import { expectCode } from './helpers/errors';
 
@@ -71,6 +73,30 @@ describe('.pth checkpoints load as their safetensors twin', () => {
     const model = await EfficientNet.load({ variant, weights: fixture('lukemelas.pth') });
     expect([model.format, model.padding, model.bnEps]).toEqual(['lukemelas', 'same', 1e-3]);
     model.dispose();
+  });
+
+  it('gives a file named tf_efficientnet_* TF SAME padding and eps 1e-3 (timm TF ports)', async () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'efficientnet-pth-'));
+    try {
+      const named = path.join(tmp, 'tf_efficientnet_tiny-00000000.pth');
+      copyFileSync(fixture('zip.pth'), named);
+      const model = await EfficientNet.load({ variant, weights: named, threads: 1 });
+      expect([model.padding, model.bnEps]).toEqual(['same', 1e-3]);
+      const ours = (await model.run({ data: input(), dims: [2, 3, 32, 32] })).data as Float32Array;
+      model.dispose();
+      expect(Buffer.from(ours.buffer).equals(Buffer.from(referenceTf.buffer))).toBe(true);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('a wrong naming names the key that decided it', async () => {
+    const arch = customArch({ ...variant, numClasses: 10 });
+    const tensors = parsePth(readFileSync(fixture('zip.pth')));
+    tensors.delete('classifier.1.weight');
+    await expectCode(() => resolveParams(arch, tensors), 'ERR_WEIGHTS_MISSING', /torchvision naming, recognised by its key 'features\.0\.0\.weight'\) are missing classifier\.1\.weight/);
+    tensors.set('_conv_stem.weight', tensors.get('features.0.0.weight')!);
+    await expectCode(() => detectFormat(tensors.keys()), 'ERR_WEIGHTS_FORMAT', /'features\.0\.0\.weight' and '_conv_stem\.weight' are both present/);
   });
 
   it('takes the state dict out of a training checkpoint without building the optimizer state', () => {

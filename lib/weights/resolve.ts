@@ -16,6 +16,12 @@ const IGNORED = /(^|\.)num_batches_tracked$/;
 const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
+// Which key made the naming what it is, so a wrong guess can be seen (and overridden with format).
+function decidedBy(tensors: ReadonlyMap<string, TensorData>, format: WeightFormat): string {
+  const stem = FORMAT_KEYS[format].stem;
+  return tensors.has(stem) ? `, recognised by its key '${stem}'` : '';
+}
+
 /** The variant-defining facts of a file: stem width and blocks per stage. */
 interface Signature {
   stem: number | undefined;
@@ -132,7 +138,7 @@ export function resolveParams(
     const more = missing.length > 1 ? ` and ${missing.length - 1} more` : '';
     throw new EfficientNetError(
       'ERR_WEIGHTS_MISSING',
-      `weights (${fmt} naming) are missing ${map.get(first.name)} ${fmtShape(first.shape)}${more}, needed by ${arch.name}`,
+      `weights (${fmt} naming${decidedBy(tensors, fmt)}) are missing ${map.get(first.name)} ${fmtShape(first.shape)}${more}, needed by ${arch.name}`,
     );
   }
   const known = new Set(map.values());
@@ -141,7 +147,7 @@ export function resolveParams(
     const more = unexpected.length > 1 ? ` and ${unexpected.length - 1} more (${unexpected.slice(1, 4).join(', ')}${unexpected.length > 4 ? ', ...' : ''})` : '';
     throw new EfficientNetError(
       'ERR_WEIGHTS_UNEXPECTED',
-      `weights hold tensor ${unexpected[0]} ${fmtShape(tensors.get(unexpected[0]!)!.shape)}${more}, which ${arch.name} (${fmt} naming) does not use`,
+      `weights hold tensor ${unexpected[0]} ${fmtShape(tensors.get(unexpected[0]!)!.shape)}${more}, which ${arch.name} (${fmt} naming${decidedBy(tensors, fmt)}) does not use`,
     );
   }
   const out = new Map<string, Float32Array>();
