@@ -1,5 +1,6 @@
 // Fetching pretrained weights into the cache, against a loopback HTTP server started here: only
 // verified files ever appear under their cached name, whatever the server does.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
@@ -38,6 +39,19 @@ beforeAll(async () => {
     if (name === 'good.pth' || name === 'other.pth') {
       res.writeHead(200, { 'content-length': body.length });
       res.end(name === 'good.pth' ? body : Buffer.from(body).reverse());
+    } else if (name === 'slow.pth') {
+      // Sent in 20 pieces, each after the event loop turns: two clients' downloads interleave.
+      res.writeHead(200, { 'content-length': body.length });
+      let i = 0;
+      const step = (): void => {
+        if (i === 20) {
+          res.end();
+          return;
+        }
+        res.write(body.subarray((i * body.length) / 20, ((i + 1) * body.length) / 20), () => setImmediate(step));
+        i++;
+      };
+      step();
     } else if (name === 'redirect.pth') {
       res.writeHead(302, { location: '/good.pth' });
       res.end();
@@ -123,6 +137,25 @@ describe('fetchWeights', () => {
     expect(a).toBe(b);
     expect(readFileSync(a).equals(body)).toBe(true);
     expect(readdirSync(cache)).toEqual(['good.pth']);
+  });
+
+  it('two processes fetching one file at once both end with the verified file', async () => {
+    const script = `require(${JSON.stringify(path.join(__dirname, '../dist/weights'))}).fetchWeights(JSON.parse(process.argv[1])).then((p) => console.log(p))`;
+    const child = (): Promise<{ code: number | null; out: string }> =>
+      new Promise((resolve) => {
+        const c = spawn(process.execPath, ['-e', script, JSON.stringify(source('slow.pth'))], { env: process.env });
+        let out = '';
+        c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        c.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        c.on('close', (code) => resolve({ code, out }));
+      });
+    const results = await Promise.all([child(), child()]);
+    for (const r of results) {
+      expect(r.code, r.out).toBe(0);
+      expect(r.out.trim()).toBe(path.join(cache, 'slow.pth'));
+    }
+    expect(readFileSync(path.join(cache, 'slow.pth')).equals(body)).toBe(true);
+    expect(readdirSync(cache)).toEqual(['slow.pth']);
   });
 
   it('an unreachable mirror names the URL and where to put a manual download', async () => {
