@@ -43,6 +43,7 @@ describe('.pth checkpoints load as their safetensors twin', () => {
     ['checkpoint.pth', () => reference, {}],
     ['module.pth', () => reference, {}],
     ['views.pth', () => reference, {}],
+    ['bigendian.pth', () => reference, {}],
     ['fp16.pth', () => referenceFp16, {}],
     ['lukemelas.pth', () => referenceTf, {}],
   ];

@@ -177,6 +177,10 @@ function materialize(name: string, t: TensorRef, bigEndian: boolean): TensorData
   // Gather the view into contiguous little-endian bytes (views, strides and byte order in one pass).
   const es = ELEMENT_SIZE[dtype];
   const out = new Uint8Array(numel * es);
+  if (!bigEndian && isContiguous(t)) {
+    out.set(bytes.subarray(t.offset * es, (t.offset + numel) * es));
+    return decoded(dtype, t.size.slice(), out);
+  }
   const idx = new Array<number>(t.size.length).fill(0);
   for (let i = 0; i < numel; i++) {
     let e = t.offset;
@@ -188,12 +192,22 @@ function materialize(name: string, t: TensorRef, bigEndian: boolean): TensorData
       idx[d] = 0;
     }
   }
-  const shape = t.size.slice();
-  if (dtype === 'F64') {
-    const f64 = new Float64Array(out.buffer);
-    return { dtype: 'F32', shape, data: Float32Array.from(f64) };
+  return decoded(dtype, t.size.slice(), out);
+}
+
+// Row-major strides (size-1 dimensions may have any stride).
+function isContiguous(t: TensorRef): boolean {
+  let expected = 1;
+  for (let d = t.size.length - 1; d >= 0; d--) {
+    if (t.size[d] !== 1 && t.stride[d] !== expected) return false;
+    expected *= t.size[d]!;
   }
-  return { dtype, shape, data: decodeTensorBytes(dtype, out) };
+  return true;
+}
+
+function decoded(dtype: Exclude<StorageDtype, 'U8'>, shape: number[], littleEndian: Uint8Array): TensorData {
+  if (dtype === 'F64') return { dtype: 'F32', shape, data: Float32Array.from(new Float64Array(littleEndian.buffer)) };
+  return { dtype, shape, data: decodeTensorBytes(dtype, littleEndian) };
 }
 
 /**

@@ -15,6 +15,7 @@ written as a reference .safetensors and as .pth files in every layout torch.save
   module.pth         keys prefixed 'module.' (nn.DataParallel)
   views.pth          tensors that are views into shared storages at offsets (one transposed back)
   lukemelas.pth      EfficientNet-PyTorch key names (the test loads it with TF SAME + eps 1e-3)
+  bigendian.pth      zip.pth as a big-endian machine writes it: byteorder 'big', storages byte-swapped
 Hostile files (each must be refused without running anything; payloads would create a marker file
 named hostile-marker-<name> in the working directory):
   hostile-os-system.pth   REDUCE on os.system
@@ -184,6 +185,34 @@ def hostile(name):
     return marker
 
 
+def big_endian(src, dst):
+    """Rewrite a zip-format checkpoint as a big-endian machine (torch >= 2.0) would have written it."""
+    sizes = {"FloatStorage": 4, "LongStorage": 8, "HalfStorage": 2, "BFloat16Storage": 2, "DoubleStorage": 8}
+    z = zipfile.ZipFile(src)
+    pkl_name = next(n for n in z.namelist() if n.endswith("/data.pkl"))
+    prefix = pkl_name[:-len("data.pkl")]
+    element = {}
+
+    class Scan(pickle.Unpickler):
+        def persistent_load(self, pid):
+            element[pid[2]] = sizes[pid[1].__name__]
+
+        def find_class(self, module, name):
+            return (lambda *a: None) if module == "torch._utils" else super().find_class(module, name)
+    Scan(io.BytesIO(z.read(pkl_name))).load()
+    with zipfile.ZipFile(dst, "w") as out:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            if info.filename == prefix + "byteorder":
+                data = b"big"
+            elif info.filename.startswith(prefix + "data/"):
+                n = element[info.filename[len(prefix + "data/"):]]
+                data = b"".join(data[i:i + n][::-1] for i in range(0, len(data), n))
+            out.writestr(zipfile.ZipInfo(info.filename), data)
+        if prefix + "byteorder" not in z.namelist():  # torch < 2.0 writes none (meaning little)
+            out.writestr(zipfile.ZipInfo(prefix + "byteorder"), b"big")
+
+
 def central_entries(raw):
     eocd = raw.rindex(b"PK\x05\x06")
     count, _, cd = struct.unpack_from("<HII", raw, eocd + 10)
@@ -234,6 +263,7 @@ def main():
     torch.save(collections.OrderedDict((f"module.{k}", v) for k, v in sd.items()), os.path.join(OUT, "module.pth"))
     torch.save(views_state_dict(sd), os.path.join(OUT, "views.pth"))
     torch.save(lukemelas_names(model, sd), os.path.join(OUT, "lukemelas.pth"))
+    big_endian(os.path.join(OUT, "zip.pth"), os.path.join(OUT, "bigendian.pth"))
     markers = {n: hostile(n) for n in ("os-system", "eval", "deep", "no-stop", "offset", "broadcast", "bomb", "overlap")}
     with open(os.path.join(OUT, "hostile.json"), "w") as f:
         json.dump(markers, f, indent=2, sort_keys=True)
