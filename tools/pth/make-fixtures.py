@@ -251,7 +251,7 @@ def main():
     torch.save(half, os.path.join(OUT, "fp16.pth"))
     write_safetensors(os.path.join(OUT, "fp16.safetensors"), half)
     # A training checkpoint: the optimizer state holds a real SGD step's momentum tensors.
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+    opt = torch.optim.SGD(model.classifier.parameters(), lr=1e-3, momentum=0.9)  # small: the head only
     model.train()
     model(torch.randn(2, 3, 32, 32)).sum().backward()
     opt.zero_grad(set_to_none=False)
