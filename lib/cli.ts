@@ -8,9 +8,11 @@ import { UsageError, writeOutput } from './cli/io';
 import { benchCommand, benchHelp } from './cli/bench';
 import { camCommand, camHelp } from './cli/cam';
 import { classifyCommand, classifyHelp } from './cli/classify';
+import { convertCommand, convertHelp } from './cli/convert';
 import { infoCommand, infoHelp } from './cli/info';
 import { runCommand, runHelp } from './cli/run';
 import { summaryCommand, summaryHelp } from './cli/summary';
+import { weightsCommand, weightsHelp } from './cli/weights';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; about: string }> = {
   summary: { run: summaryCommand, help: summaryHelp, about: 'architecture, parameters and multiply-adds per variant' },
@@ -18,6 +20,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   info: { run: infoCommand, help: infoHelp, about: 'native binary, CPU features and kernel level' },
   classify: { run: classifyCommand, help: classifyHelp, about: 'top-k ImageNet labels for image files' },
   cam: { run: camCommand, help: camHelp, about: 'class activation map of an image as a PNG overlay' },
+  weights: { run: weightsCommand, help: weightsHelp, about: 'pretrained weights: list, fetch, cache path' },
+  convert: { run: convertCommand, help: convertHelp, about: 'a PyTorch .pth state dict to .safetensors' },
   bench: { run: benchCommand, help: benchHelp, about: 'latency and images/s per variant and batch, optionally vs onnxruntime' },
 };
 

@@ -60,8 +60,13 @@ import { Tensor } from './tensor';
 export type * from './model-options';
 import {
   defaultBnEps,
+  defaultsFromFileName,
   detectFormat,
   numClassesOf,
+  fetchWeightsShowingProgress,
+  pretrainedSource,
+  sourcePolicy,
+  WEIGHT_FORMATS,
   type WeightFormat,
 } from './weights';
 
@@ -182,12 +187,11 @@ export class EfficientNet {
     }
     const variant = options.variant ?? 'b0';
     const format = options.format ?? 'auto';
-    if (!is.inArray(format, ['auto', 'torchvision', 'timm'] as const)) {
-      throw invalidParameterError('options.format', "'auto', 'torchvision' or 'timm'", format);
+    if (!is.inArray(format, ['auto', ...WEIGHT_FORMATS] as const)) {
+      throw invalidParameterError('options.format', "'auto', 'torchvision', 'timm' or 'lukemelas'", format);
     }
-    const padding = options.padding ?? 'symmetric';
-    if (!is.inArray(padding, ['symmetric', 'same'] as const)) {
-      throw invalidParameterError('options.padding', "'symmetric' or 'same'", padding);
+    if (options.padding !== undefined && !is.inArray(options.padding, ['symmetric', 'same'] as const)) {
+      throw invalidParameterError('options.padding', "'symmetric' or 'same'", options.padding);
     }
     const kernels = options.kernels ?? 'fast';
     if (!is.inArray(kernels, ['fast', 'reference'] as const)) {
@@ -204,11 +208,14 @@ export class EfficientNet {
     const threads = options.threads === undefined ? 0 : checkNumber('options.threads', options.threads, 1, 1024, true);
     const seed = options.seed === undefined ? 0 : checkNumber('options.seed', options.seed, 0, 2 ** 32 - 1, true);
     if (options.bnEps !== undefined) checkNumber('options.bnEps', options.bnEps, 0, 1);
-    const weights = options.weights;
-    if (weights !== undefined && typeof weights !== 'string' && !(weights instanceof Uint8Array)) {
-      throw invalidParameterError('options.weights', 'a file path or a Uint8Array/Buffer', weights);
+    if (options.weights !== undefined && typeof options.weights !== 'string' && !(options.weights instanceof Uint8Array)) {
+      throw invalidParameterError('options.weights', "a file path, a Uint8Array/Buffer, 'imagenet' or a weights id", options.weights);
     }
-    const policy = options.preprocessing === undefined ? undefined : validatePolicy(options.preprocessing);
+    const source = pretrainedSource(options.weights, options.variant);
+    // Known weights bring the preprocessing (and so the resolution) they were evaluated with.
+    const policy = options.preprocessing !== undefined
+      ? validatePolicy(options.preprocessing)
+      : source && options.resolution === undefined ? sourcePolicy(source) : undefined;
     const batching = resolveBatching(options.batching, 'options.batching');
     const resolution =
       options.resolution ?? (policy ? policyResolution(policy) : undefined);
@@ -217,7 +224,8 @@ export class EfficientNet {
         policyResolution(policy), 'range');
     }
 
-    let arch = resolveArch(variant, { numClasses: options.numClasses });
+    const weights = source ? await fetchWeightsShowingProgress(source) : options.weights;
+    let arch = resolveArch(source?.variant ?? variant, { numClasses: options.numClasses });
     const origin: WeightsOrigin =
       weights === undefined
         ? { kind: 'random', seed }
@@ -227,7 +235,7 @@ export class EfficientNet {
     let weightFormat: WeightFormat = format === 'auto' ? 'torchvision' : format;
     const tensors = await readTensors(arch, origin, weightFormat);
     if (origin.kind !== 'random') {
-      if (format === 'auto') weightFormat = detectFormat([...tensors.keys()]);
+      if (format === 'auto') weightFormat = source?.format ?? detectFormat([...tensors.keys()]);
       if (options.numClasses === undefined) {
         const fromFile = numClassesOf(tensors, weightFormat);
         if (fromFile !== undefined && fromFile !== arch.numClasses) {
@@ -236,7 +244,11 @@ export class EfficientNet {
       }
     }
     const labels = resolveLabels(arch.numClasses, options.labels);
-    const bnEps = options.bnEps ?? defaultBnEps(arch.variant, weightFormat);
+    // TF-ported weights need TF SAME padding and eps 1e-3: known from the source, the file name
+    // (timm's tf_efficientnet_*) or the naming (lukemelas' are all TF ports).
+    const implied = source ?? (typeof weights === 'string' ? defaultsFromFileName(weights) : undefined);
+    const padding = options.padding ?? implied?.padding ?? (weightFormat === 'lukemelas' ? 'same' : 'symmetric');
+    const bnEps = options.bnEps ?? implied?.bnEps ?? defaultBnEps(arch.variant, weightFormat);
     const folded = foldTensors(arch, tensors, weightFormat, bnEps);
     const size = resolution ?? arch.resolution;
     const compileOptions: CompileChoices = { threads, kernels, device, precision };

@@ -20,6 +20,11 @@ export type ErrorCode =
   | 'ERR_WEIGHTS_SHAPE'
   /** The file is for another variant (e.g. b3 weights loaded as b0). */
   | 'ERR_WEIGHTS_VARIANT'
+  /**
+   * Pretrained weights could not be fetched (offline, blocked, HTTP error, stalled, or the bytes do
+   * not match the published hash); the message names the URL and the cache path for a manual copy.
+   */
+  | 'ERR_WEIGHTS_DOWNLOAD'
   | 'ERR_INPUT_SHAPE'
   | 'ERR_INPUT_DTYPE'
   /** The session or tensor was used after dispose(). */
@@ -52,6 +57,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_WEIGHTS_UNEXPECTED',
   'ERR_WEIGHTS_SHAPE',
   'ERR_WEIGHTS_VARIANT',
+  'ERR_WEIGHTS_DOWNLOAD',
   'ERR_INPUT_SHAPE',
   'ERR_INPUT_DTYPE',
   'ERR_DISPOSED',

@@ -34,7 +34,23 @@ export {
   type ArchSummary,
   type PaddingMode,
 } from './arch';
-export { parseSafetensors, writeSafetensors, seededStateDict, type WeightFormat } from './weights';
+export {
+  parseSafetensors,
+  writeSafetensors,
+  seededStateDict,
+  parsePth,
+  PICKLE_LIMITS,
+  ZIP_LIMITS,
+  WEIGHT_SOURCES,
+  findWeightSource,
+  fetchWeights,
+  weightsCacheDir,
+  cachedWeightsPath,
+  type WeightFormat,
+  type WeightSource,
+  type FetchOptions,
+  type FetchProgress,
+} from './weights';
 export { parseNpy, encodeNpy, type NpyArray } from './npy';
 export type { Plan, PlanOp, OpName } from './plan';
 export {

@@ -10,6 +10,8 @@ import type { ValueDesc } from './plan';
 import {
   foldBatchNorm,
   parseSafetensors,
+  parsePth,
+  isPth,
   resolveParams,
   seededStateDict,
   type FoldedParams,
@@ -76,7 +78,8 @@ export async function readWeights(weights: string | Uint8Array): Promise<Uint8Ar
 // The raw tensors of a weight source (random: the seeded init, regenerated).
 export async function readTensors(arch: ArchSpec, origin: WeightsOrigin, format: WeightFormat): Promise<Map<string, TensorData>> {
   if (origin.kind === 'random') return seededStateDict(arch, origin.seed, format);
-  return parseSafetensors(origin.kind === 'file' ? await readWeights(origin.path) : origin.bytes);
+  const bytes = origin.kind === 'file' ? await readWeights(origin.path) : origin.bytes;
+  return isPth(bytes) ? parsePth(bytes) : parseSafetensors(bytes);
 }
 
 // Tensors -> BN-folded layers. Empties `tensors` on the way (the raw copies can go before packing

@@ -12,18 +12,23 @@ export interface LoadOptions {
   /** 'b0' … 'b7' (also 'b8', 'l2'), or a custom scaling `{ width, depth, resolution }` / `{ phi }`. Default 'b0'. */
   variant?: VariantName | CustomScaling;
   /**
-   * A .safetensors file: its path or its bytes. Omitted: a seeded deterministic random init
-   * (`model.random` is then true: useful for tests and benchmarks, useless for predictions).
+   * The weights: a .safetensors or PyTorch .pth file (path or bytes; read without running code),
+   * or pretrained ImageNet weights by id, fetched into the cache on first use: 'imagenet' (the
+   * variant's torchvision weights), 'torchvision:b3', 'timm:tf_efficientnet_b3',
+   * 'lukemelas:efficientnet-b3' (see WEIGHT_SOURCES / `efficientnet weights list`). Omitted: a
+   * seeded deterministic random init (`model.random` is then true: useful for tests and
+   * benchmarks, useless for predictions).
    */
   weights?: string | Uint8Array;
-  /** Key naming of the file: 'torchvision', 'timm', or 'auto' (default) to detect it. */
+  /** Key naming of the file: 'torchvision', 'timm', 'lukemelas', or 'auto' (default) to detect it. */
   format?: 'auto' | WeightFormat;
   /**
-   * Convolution padding: 'symmetric' (PyTorch-trained weights, the default) or 'same'
-   * (TF "SAME", for TF-trained weights such as timm's tf_efficientnet_*).
+   * Convolution padding: 'symmetric' (PyTorch-trained weights) or 'same' (TF "SAME", for TF-trained
+   * weights). Default: 'same' for TF ports (a timm tf_ id or a file named tf_efficientnet_*,
+   * lukemelas ids and lukemelas-named files), else 'symmetric'.
    */
   padding?: PaddingMode;
-  /** Batch-norm epsilon; default by weight source (1e-5 PyTorch-trained, 1e-3 TF-trained). */
+  /** Batch-norm epsilon; default by weight source (1e-5 PyTorch-trained, 1e-3 TF-trained, as for padding). */
   bnEps?: number;
   /** Worker threads for inference; default one per core. */
   threads?: number;

@@ -50,7 +50,6 @@ describe('efficientnet classify', () => {
 
   it.each([
     ['no files', ['classify', '--random'], /no image files/],
-    ['no weights', ['classify', good[0]], /--weights is required/],
     ['a bad --top', ['classify', '--random', '--top', '0', good[0]], /--top expects a positive integer/],
   ])('%s is a usage error (exit 2)', (_name, args, message) => {
     const r = cli(args);

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { numberOption, UsageError } from './io';
 import { countOption, IMAGE_FLAGS, IMAGE_FLAGS_HELP, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP, resizeOption } from './model-flags';
 
-export const camHelp = `Usage: efficientnet cam IMAGE (--weights FILE | --random) --out FILE.png [options]
+export const camHelp = `Usage: efficientnet cam IMAGE [--weights FILE|ID | --random] --out FILE.png [options]
 
 Writes the class activation map (Zhou et al. 2016) of IMAGE blended over the preprocessed image as
 PNG, and prints CLASS<TAB>LABEL<TAB>PROBABILITY<TAB>PNG per class. With --top K > 1, one PNG per

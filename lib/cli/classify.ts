@@ -8,7 +8,7 @@ import { Progress } from '../bench/progress';
 import { UsageError } from './io';
 import { countOption, IMAGE_FLAGS, IMAGE_FLAGS_HELP, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP, resizeOption } from './model-flags';
 
-export const classifyHelp = `Usage: efficientnet classify IMAGE... (--weights FILE | --random) [options]
+export const classifyHelp = `Usage: efficientnet classify IMAGE... [--weights FILE|ID | --random] [options]
 
 Classifies image files (JPEG, PNG, WebP, AVIF, TIFF, GIF) with the weights' preprocessing and
 prints one line per file, in the order given: FILE<TAB>LABEL<TAB>PROBABILITY (repeated for each of

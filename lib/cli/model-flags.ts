@@ -3,16 +3,18 @@
  * the image commands, and turning them into a loaded model.
  */
 import { EfficientNet, type LoadOptions } from '../efficientnet';
+import { isWeightSourceId } from '../weights';
 import { numberOption, UsageError } from './io';
 import { parseVariant } from './variant';
+import { announcePretrained } from './weights';
 
 /** parseArgs option specs for the model flags. */
 export const MODEL_FLAGS = {
-  variant: { type: 'string', default: 'b0' },
+  variant: { type: 'string' },
   weights: { type: 'string' },
   random: { type: 'boolean', default: false },
   format: { type: 'string', default: 'auto' },
-  padding: { type: 'string', default: 'symmetric' },
+  padding: { type: 'string' },
   'bn-eps': { type: 'string' },
   threads: { type: 'string' },
   device: { type: 'string', default: 'cpu' },
@@ -25,11 +27,12 @@ export const IMAGE_FLAGS = {
 } as const;
 
 /** The help lines for {@link MODEL_FLAGS}. */
-export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default b0)
-  --weights FILE     .safetensors weights (torchvision or timm names); omit with --random
+export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default b0, or the variant of a --weights id)
+  --weights FILE|ID  a .safetensors or .pth file, or a weights id (efficientnet weights list);
+                     default: the variant's pretrained ImageNet weights (fetched on first use)
   --random           the seeded random init instead of weights (for testing: answers are meaningless)
-  --format F         auto (default), torchvision or timm
-  --padding P        symmetric (default, PyTorch-trained) or same (TF-trained)
+  --format F         auto (default), torchvision, timm or lukemelas
+  --padding P        symmetric (PyTorch-trained) or same (TF-trained); default by weight source
   --bn-eps E         batch-norm epsilon (default by weight source)
   --threads N        worker threads (default: one per core)
   --device D         cpu (default), cuda or auto (the GPU when one is usable)
@@ -40,11 +43,11 @@ export const IMAGE_FLAGS_HELP = `  --resize R         sharp (default, fast) or p
 
 /** Parsed values of {@link MODEL_FLAGS}. */
 export interface ModelFlagValues {
-  variant: string;
+  variant?: string;
   weights?: string;
   random: boolean;
   format: string;
-  padding: string;
+  padding?: string;
   'bn-eps'?: string;
   threads?: string;
   device: string;
@@ -66,12 +69,15 @@ export function resizeOption(value: string): 'sharp' | 'pil' {
  * @throws {EfficientNetError} from EfficientNet.load
  */
 export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions, 'resolution'> = {}): Promise<EfficientNet> {
-  if (values.weights === undefined && !values.random) throw new UsageError('--weights is required (or --random)');
   if (values.weights !== undefined && values.random) throw new UsageError('give --weights or --random, not both');
-  if (!['auto', 'torchvision', 'timm'].includes(values.format)) {
-    throw new UsageError(`--format must be auto, torchvision or timm, got "${values.format}"`);
+  if (!['auto', 'torchvision', 'timm', 'lukemelas'].includes(values.format)) {
+    throw new UsageError(`--format must be auto, torchvision, timm or lukemelas, got "${values.format}"`);
   }
-  if (!['symmetric', 'same'].includes(values.padding)) {
+  const variant = values.variant === undefined ? undefined : parseVariant(values.variant);
+  // No --weights and no --random: the variant's pretrained weights.
+  let weights = values.weights ?? (values.random ? undefined : 'imagenet');
+  if (weights !== undefined && isWeightSourceId(weights)) weights = announcePretrained(weights, values.variant);
+  if (values.padding !== undefined && !['symmetric', 'same'].includes(values.padding)) {
     throw new UsageError(`--padding must be symmetric or same, got "${values.padding}"`);
   }
   if (!['cpu', 'cuda', 'auto'].includes(values.device)) {
@@ -81,10 +87,10 @@ export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions
     throw new UsageError(`--precision must be fp32 or fp16, got "${values.precision}"`);
   }
   return EfficientNet.load({
-    variant: parseVariant(values.variant),
-    weights: values.weights,
-    format: values.format as 'auto' | 'torchvision' | 'timm',
-    padding: values.padding as 'symmetric' | 'same',
+    variant,
+    weights,
+    format: values.format as NonNullable<LoadOptions['format']>,
+    padding: values.padding as 'symmetric' | 'same' | undefined,
     bnEps: numberOption(values['bn-eps'], 'bn-eps'),
     threads: numberOption(values.threads, 'threads'),
     device: values.device as 'cpu' | 'cuda' | 'auto',

@@ -5,7 +5,7 @@ import { encodeNpy, parseNpy } from '../npy';
 import { readInput, UsageError, writeOutput } from './io';
 import { loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP } from './model-flags';
 
-export const runHelp = `Usage: efficientnet run --weights FILE --input X.npy --output Y.npy [options]
+export const runHelp = `Usage: efficientnet run [--weights FILE|ID | --random] --input X.npy --output Y.npy [options]
 
 Reads a float32 NCHW batch [N, 3, H, W] from a .npy file (already resized and normalized),
 runs the network and writes the float32 logits [N, classes] as .npy. "-" reads standard input

@@ -33,7 +33,8 @@ export type FoldedParams = Map<string, FoldedLayer>;
  * - torchvision B5..B7: 1e-3 (ported from TF; torchvision builds them with
  *   `partial(nn.BatchNorm2d, eps=0.001)`);
  * - timm efficientnet_*: 1e-5; timm tf_efficientnet_* (same key names!) need 1e-3, which the
- *   keys cannot tell apart: the caller must pass it;
+ *   keys cannot tell apart: load() takes it from the source id or the file name (tf_efficientnet_*);
+ * - lukemelas EfficientNet-PyTorch: 1e-3 (all its weights are TF ports);
  * - custom scalings and B8/L2: 1e-5 (torch default).
  * Using the wrong one shifts every BN output slightly and costs accuracy without an error.
  *
@@ -44,6 +45,8 @@ export type FoldedParams = Map<string, FoldedLayer>;
  */
 export function defaultBnEps(variant: VariantName | 'custom', format: WeightFormat): number {
   if (format === 'torchvision' && (variant === 'b5' || variant === 'b6' || variant === 'b7')) return 1e-3;
+  // lukemelas' weights are all ports of the TF checkpoints, trained with TF's BN epsilon.
+  if (format === 'lukemelas') return 1e-3;
   return 1e-5;
 }
 

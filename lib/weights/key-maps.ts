@@ -8,6 +8,9 @@
  *   no expand module so K = 0 depthwise, 1 SE, 2 project. Conv `.K.0`, BN `.K.1`, SE `.K.fc1/.fc2`.
  *   Head `features.{1+stages}.0/.1` (features.8 for 7 stages), classifier `classifier.1` (.0 is dropout).
  * timm: `conv_stem`, `bn1`, `blocks.{s}.{j}.*`, `conv_head`, `bn2`, `classifier`; SE `se.conv_reduce/.conv_expand`.
+ * lukemelas (EfficientNet-PyTorch): `_conv_stem`, `_bn0`, blocks numbered flat across stages
+ *   `_blocks.{n}` with `_expand_conv`/`_bn0` (absent without expansion), `_depthwise_conv`/`_bn1`,
+ *   `_se_reduce`/`_se_expand`, `_project_conv`/`_bn2`; head `_conv_head`, `_bn1`; classifier `_fc`.
  */
 
 import { EfficientNetError } from '../errors';
@@ -15,10 +18,17 @@ import { expectedParams } from '../arch/params';
 import { expandBlocks, type ArchSpec, type BlockSpec } from '../arch/spec';
 
 /** A key naming scheme of a weight file. */
-export type WeightFormat = 'torchvision' | 'timm';
+export type WeightFormat = 'torchvision' | 'timm' | 'lukemelas';
 
 /** The formats {@link resolveParams} accepts ('auto' = {@link detectFormat}). */
-export const WEIGHT_FORMATS: readonly WeightFormat[] = ['torchvision', 'timm'];
+export const WEIGHT_FORMATS: readonly WeightFormat[] = ['torchvision', 'timm', 'lukemelas'];
+
+/** Per format: the key whose presence identifies it, the stem conv and the classifier weight. */
+export const FORMAT_KEYS: Readonly<Record<WeightFormat, { stem: string; classifier: string }>> = {
+  torchvision: { stem: 'features.0.0.weight', classifier: 'classifier.1.weight' },
+  timm: { stem: 'conv_stem.weight', classifier: 'classifier.weight' },
+  lukemelas: { stem: '_conv_stem.weight', classifier: '_fc.weight' },
+};
 
 const BLOCK = /^blocks\.(\d+)\.(\d+)\.(.+)$/;
 
@@ -59,6 +69,28 @@ function timmBlock(b: BlockSpec, rest: string): string {
   throw new EfficientNetError('ERR_INTERNAL', `no timm name for block tensor ${rest}`);
 }
 
+function lukemelasBlock(b: BlockSpec, flat: number, rest: string): string {
+  const p = `_blocks.${flat}`;
+  const convs: Record<string, [string, string]> = {
+    expand: ['_expand_conv', '_bn0'],
+    dw: ['_depthwise_conv', '_bn1'],
+    project: ['_project_conv', '_bn2'],
+  };
+  let m: RegExpExecArray | null;
+  if ((m = /^(expand|dw|project)\.(conv|bn)\.(\w+)$/.exec(rest)) && (m[1] !== 'expand' || b.hasExpand)) {
+    const [conv, bn] = convs[m[1]!]!;
+    return `${p}.${m[2] === 'conv' ? conv : bn}.${m[3]}`;
+  }
+  if ((m = /^se\.(reduce|expand)\.(weight|bias)$/.exec(rest))) return `${p}._se_${m[1]}.${m[2]}`;
+  throw new EfficientNetError('ERR_INTERNAL', `no lukemelas name for block tensor ${rest}`);
+}
+
+const STEM_HEAD: Record<WeightFormat, (part: 'stem' | 'head', layer: 'conv' | 'bn', headIndex: number) => string> = {
+  torchvision: (part, layer, headIndex) => `features.${part === 'stem' ? 0 : headIndex}.${layer === 'conv' ? 0 : 1}`,
+  timm: (part, layer) => (layer === 'conv' ? `conv_${part}` : part === 'stem' ? 'bn1' : 'bn2'),
+  lukemelas: (part, layer) => (layer === 'conv' ? `_conv_${part}` : part === 'stem' ? '_bn0' : '_bn1'),
+};
+
 /**
  * Canonical name -> source name for every tensor of the arch (params and BN buffers).
  *
@@ -69,9 +101,11 @@ function timmBlock(b: BlockSpec, rest: string): string {
  */
 export function keyMap(arch: ArchSpec, format: WeightFormat): Map<string, string> {
   if (!WEIGHT_FORMATS.includes(format)) {
-    throw new RangeError(`Expected 'torchvision' or 'timm' for format but received ${String(format)}`);
+    throw new RangeError(`Expected 'torchvision', 'timm' or 'lukemelas' for format but received ${String(format)}`);
   }
-  const blocks = new Map(expandBlocks(arch).map((b) => [b.name, b]));
+  const list = expandBlocks(arch);
+  const blocks = new Map(list.map((b) => [b.name, b]));
+  const flat = new Map(list.map((b, i) => [b.name, i]));
   const headIndex = 1 + arch.stages.length;
   const out = new Map<string, string>();
   for (const p of expectedParams(arch)) {
@@ -79,18 +113,13 @@ export function keyMap(arch: ArchSpec, format: WeightFormat): Map<string, string
     let src: string;
     let m: RegExpExecArray | null;
     if ((m = BLOCK.exec(n))) {
-      const b = blocks.get(`blocks.${m[1]}.${m[2]}`)!;
-      src = format === 'torchvision' ? tvBlock(b, m[3]!) : timmBlock(b, m[3]!);
+      const name = `blocks.${m[1]}.${m[2]}`;
+      const b = blocks.get(name)!;
+      src = format === 'torchvision' ? tvBlock(b, m[3]!) : format === 'timm' ? timmBlock(b, m[3]!) : lukemelasBlock(b, flat.get(name)!, m[3]!);
     } else if ((m = /^(stem|head)\.(conv|bn)\.(\w+)$/.exec(n))) {
-      if (format === 'torchvision') {
-        src = `features.${m[1] === 'stem' ? 0 : headIndex}.${m[2] === 'conv' ? 0 : 1}.${m[3]}`;
-      } else {
-        const conv = m[1] === 'stem' ? 'conv_stem' : 'conv_head';
-        const bn = m[1] === 'stem' ? 'bn1' : 'bn2';
-        src = `${m[2] === 'conv' ? conv : bn}.${m[3]}`;
-      }
+      src = `${STEM_HEAD[format](m[1] as 'stem' | 'head', m[2] as 'conv' | 'bn', headIndex)}.${m[3]}`;
     } else if ((m = /^classifier\.(weight|bias)$/.exec(n))) {
-      src = format === 'torchvision' ? `classifier.1.${m[1]}` : `classifier.${m[1]}`;
+      src = `${FORMAT_KEYS[format].classifier.replace(/weight$/, '')}${m[1]}`;
     } else {
       throw new EfficientNetError('ERR_INTERNAL', `no source name for ${n}`);
     }
@@ -103,24 +132,29 @@ export function keyMap(arch: ArchSpec, format: WeightFormat): Map<string, string
  * Guess the naming scheme of a state dict from its keys.
  *
  * @param keys - the tensor names
- * @returns 'torchvision' when `features.0.0.weight` is present, 'timm' when `conv_stem.weight` is
- * @throws EfficientNetError ERR_WEIGHTS_FORMAT when neither (or both) is present, with a hint
- *   when the keys carry a wrapper prefix such as `module.` or `model.`
+ * @returns the format whose stem key ({@link FORMAT_KEYS}: `features.0.0.weight`,
+ *   `conv_stem.weight`, `_conv_stem.weight`) is present
+ * @throws EfficientNetError ERR_WEIGHTS_FORMAT when none or several are present, naming the keys
+ *   that decided it, with a hint when the keys carry a wrapper prefix such as `module.` or `model.`
  */
 export function detectFormat(keys: Iterable<string>): WeightFormat {
   const all = [...keys];
   const set = new Set(all);
-  const tv = set.has('features.0.0.weight');
-  const timm = set.has('conv_stem.weight');
-  if (tv && !timm) return 'torchvision';
-  if (timm && !tv) return 'timm';
-  const prefixed = all.find((k) => /\.(features\.0\.0|conv_stem)\.weight$/.test(k));
-  const hint = prefixed
-    ? ` The keys carry a prefix ('${prefixed.replace(/(features\.0\.0|conv_stem)\.weight$/, '')}'): strip it first.`
-    : '';
+  const found = WEIGHT_FORMATS.filter((f) => set.has(FORMAT_KEYS[f].stem));
+  if (found.length === 1) return found[0]!;
+  const expected = WEIGHT_FORMATS.map((f) => `${f} ('${FORMAT_KEYS[f].stem}')`).join(', ');
+  if (found.length > 1) {
+    throw new EfficientNetError(
+      'ERR_WEIGHTS_FORMAT',
+      `cannot tell the weight naming: the keys ${found.map((f) => `'${FORMAT_KEYS[f].stem}'`).join(' and ')} are both present (expected exactly one of ${expected}); pass format explicitly`,
+    );
+  }
+  const stems = /(features\.0\.0|_?conv_stem)\.weight$/;
+  const prefixed = all.find((k) => stems.test(k));
+  const hint = prefixed ? ` The keys carry a prefix ('${prefixed.replace(stems, '')}'): strip it first.` : '';
   const sample = all.slice(0, 3).join(', ') || 'none';
   throw new EfficientNetError(
     'ERR_WEIGHTS_FORMAT',
-    `cannot tell the weight naming: expected torchvision ('features.0.0.weight') or timm ('conv_stem.weight') keys, found ${all.length} keys (${sample}${all.length > 3 ? ', ...' : ''}).${hint}`,
+    `cannot tell the weight naming: expected one of ${expected}, found ${all.length} keys (${sample}${all.length > 3 ? ', ...' : ''}).${hint}`,
   );
 }

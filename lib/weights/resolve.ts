@@ -7,7 +7,7 @@ import { EfficientNetError } from '../errors';
 import { expectedParams } from '../arch/params';
 import { archForVariant, type ArchSpec } from '../arch/spec';
 import { VARIANT_NAMES } from '../arch/variants';
-import { detectFormat, keyMap, WEIGHT_FORMATS, type WeightFormat } from './key-maps';
+import { detectFormat, FORMAT_KEYS, keyMap, WEIGHT_FORMATS, type WeightFormat } from './key-maps';
 import type { TensorData } from './safetensors';
 
 /** BN step counters in torch state dicts: int64 scalars, meaningless at inference. */
@@ -16,6 +16,12 @@ const IGNORED = /(^|\.)num_batches_tracked$/;
 const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
+// Which key made the naming what it is, so a wrong guess can be seen (and overridden with format).
+function decidedBy(tensors: ReadonlyMap<string, TensorData>, format: WeightFormat): string {
+  const stem = FORMAT_KEYS[format].stem;
+  return tensors.has(stem) ? `, recognised by its key '${stem}'` : '';
+}
+
 /** The variant-defining facts of a file: stem width and blocks per stage. */
 interface Signature {
   stem: number | undefined;
@@ -23,7 +29,8 @@ interface Signature {
 }
 
 function signatureOf(tensors: ReadonlyMap<string, TensorData>, format: WeightFormat): Signature {
-  const stemKey = format === 'torchvision' ? 'features.0.0.weight' : 'conv_stem.weight';
+  const stem = tensors.get(FORMAT_KEYS[format].stem)?.shape[0];
+  if (format === 'lukemelas') return { stem, repeats: lukemelasRepeats(tensors) };
   const block = format === 'torchvision' ? /^features\.(\d+)\.(\d+)\.block\./ : /^blocks\.(\d+)\.(\d+)\./;
   const base = format === 'torchvision' ? 1 : 0;
   const seen = new Set<string>();
@@ -37,7 +44,29 @@ function signatureOf(tensors: ReadonlyMap<string, TensorData>, format: WeightFor
     while (repeats.length <= s) repeats.push(0);
     repeats[s]!++;
   }
-  return { stem: tensors.get(stemKey)?.shape[0], repeats };
+  return { stem, repeats };
+}
+
+// lukemelas numbers blocks flat, so only their count is certain. The per-stage split shown in
+// messages is a best guess: a stage starts where the output width changes.
+function lukemelasRepeats(tensors: ReadonlyMap<string, TensorData>): number[] {
+  const repeats: number[] = [];
+  let prev: number | undefined;
+  for (let n = 0; n < 4096; n++) {
+    const out = tensors.get(`_blocks.${n}._project_conv.weight`)?.shape[0];
+    if (out === undefined) break;
+    if (out !== prev) repeats.push(0);
+    repeats[repeats.length - 1]!++;
+    prev = out;
+  }
+  return repeats;
+}
+
+const total = (r: readonly number[]): number => r.reduce((a, b) => a + b, 0);
+
+function sameSignature(file: Signature, arch: Signature, format: WeightFormat): boolean {
+  if (file.stem !== arch.stem) return false;
+  return format === 'lukemelas' ? total(file.repeats) === total(arch.repeats) : sameShape(file.repeats, arch.repeats);
 }
 
 function archSignature(arch: ArchSpec): Signature {
@@ -49,7 +78,7 @@ function guessVariant(tensors: ReadonlyMap<string, TensorData>, format: WeightFo
   for (const v of VARIANT_NAMES) {
     const a = archForVariant(v, { numClasses });
     const s = archSignature(a);
-    if (s.stem !== sig.stem || !sameShape(s.repeats, sig.repeats)) continue;
+    if (!sameSignature(sig, s, format)) continue;
     const map = keyMap(a, format);
     const all = expectedParams(a).every((p) => {
       const t = tensors.get(map.get(p.name)!);
@@ -65,7 +94,7 @@ function guessVariant(tensors: ReadonlyMap<string, TensorData>, format: WeightFo
  *
  * @param arch - the spec the weights must fit
  * @param tensors - name -> tensor, e.g. from parseSafetensors
- * @param format - 'torchvision', 'timm' or 'auto' (detectFormat)
+ * @param format - 'torchvision', 'timm', 'lukemelas' or 'auto' (detectFormat)
  * @returns canonical name -> float32 values (params and BN running stats; the arrays of
  *   `tensors`, not copies)
  * @throws EfficientNetError ERR_WEIGHTS_FORMAT when the naming cannot be detected or a tensor the
@@ -81,13 +110,13 @@ export function resolveParams(
   format: WeightFormat | 'auto' = 'auto',
 ): Map<string, Float32Array> {
   if (format !== 'auto' && !WEIGHT_FORMATS.includes(format)) {
-    throw new RangeError(`Expected 'auto', 'torchvision' or 'timm' for format but received ${String(format)}`);
+    throw new RangeError(`Expected 'auto', 'torchvision', 'timm' or 'lukemelas' for format but received ${String(format)}`);
   }
   const fmt = format === 'auto' ? detectFormat(tensors.keys()) : format;
 
   const sig = signatureOf(tensors, fmt);
   const want = archSignature(arch);
-  if (sig.stem !== undefined && (sig.stem !== want.stem || !sameShape(sig.repeats, want.repeats))) {
+  if (sig.stem !== undefined && !sameSignature(sig, want, fmt)) {
     const numClasses = numClassesOf(tensors, fmt) ?? arch.numClasses;
     const guess = guessVariant(tensors, fmt, sig, numClasses);
     const facts = `stem ${sig.stem}, ${sig.repeats.reduce((a, b) => a + b, 0)} blocks (${sig.repeats.join(',')} per stage)`;
@@ -109,7 +138,7 @@ export function resolveParams(
     const more = missing.length > 1 ? ` and ${missing.length - 1} more` : '';
     throw new EfficientNetError(
       'ERR_WEIGHTS_MISSING',
-      `weights (${fmt} naming) are missing ${map.get(first.name)} ${fmtShape(first.shape)}${more}, needed by ${arch.name}`,
+      `weights (${fmt} naming${decidedBy(tensors, fmt)}) are missing ${map.get(first.name)} ${fmtShape(first.shape)}${more}, needed by ${arch.name}`,
     );
   }
   const known = new Set(map.values());
@@ -118,7 +147,7 @@ export function resolveParams(
     const more = unexpected.length > 1 ? ` and ${unexpected.length - 1} more (${unexpected.slice(1, 4).join(', ')}${unexpected.length > 4 ? ', ...' : ''})` : '';
     throw new EfficientNetError(
       'ERR_WEIGHTS_UNEXPECTED',
-      `weights hold tensor ${unexpected[0]} ${fmtShape(tensors.get(unexpected[0]!)!.shape)}${more}, which ${arch.name} (${fmt} naming) does not use`,
+      `weights hold tensor ${unexpected[0]} ${fmtShape(tensors.get(unexpected[0]!)!.shape)}${more}, which ${arch.name} (${fmt} naming${decidedBy(tensors, fmt)}) does not use`,
     );
   }
   const out = new Map<string, Float32Array>();
@@ -149,7 +178,7 @@ export function resolveParams(
  * @throws never
  */
 export function numClassesOf(tensors: ReadonlyMap<string, TensorData>, format: WeightFormat): number | undefined {
-  const t = tensors.get(format === 'torchvision' ? 'classifier.1.weight' : 'classifier.weight');
+  const t = tensors.get(FORMAT_KEYS[format].classifier);
   if (!t || t.shape.length !== 2 || !(t.shape[0]! >= 1)) return undefined;
   return t.shape[0];
 }

@@ -214,12 +214,20 @@ export function parseSafetensors(bytes: Uint8Array): Map<string, TensorData> {
   const out = new Map<string, TensorData>();
   for (const e of entries) {
     const src = bytes.subarray(dataStart + e.begin, dataStart + e.end);
-    out.set(e.name, { dtype: e.dtype, shape: e.shape, data: decode(e.dtype, src) });
+    out.set(e.name, { dtype: e.dtype, shape: e.shape, data: decodeTensorBytes(e.dtype, src) });
   }
   return out;
 }
 
-function decode(dtype: Dtype, src: Uint8Array): Float32Array | BigInt64Array {
+/**
+ * Little-endian tensor bytes -> values (F16/BF16 widened to float32). The bytes are copied.
+ *
+ * @param dtype - the element type
+ * @param src - the bytes, a whole number of elements
+ * @returns the values
+ * @throws never
+ */
+export function decodeTensorBytes(dtype: Dtype, src: Uint8Array): Float32Array | BigInt64Array {
   // Copy into a fresh buffer: aligned for the typed-array view, and independent of the caller's bytes.
   const copy = new Uint8Array(src.length);
   copy.set(src);

@@ -113,7 +113,7 @@ function init(name: string, shape: number[], out: Float32Array, seed: number, re
  */
 export function seededStateDict(arch: ArchSpec, seed: number, format: WeightFormat = 'torchvision'): Map<string, TensorData> {
   checkNumber('seed', seed, 0, 0xffffffff, true);
-  if (!WEIGHT_FORMATS.includes(format)) throw invalidParameterError('format', "'torchvision' or 'timm'", format);
+  if (!WEIGHT_FORMATS.includes(format)) throw invalidParameterError('format', "'torchvision', 'timm' or 'lukemelas'", format);
   const map = keyMap(arch, format);
   const out = new Map<string, TensorData>();
   for (const p of expectedParams(arch)) {
