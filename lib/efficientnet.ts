@@ -386,10 +386,11 @@ export class EfficientNet {
     const window =
       o.concurrency === undefined
         ? Math.min(this.batching ? 2 * this.batching.maxBatch : 4, this.queue.max)
-        : checkNumber('options.concurrency', o.concurrency, 1, this.queue.max, true);
+        : checkNumber('options.concurrency', o.concurrency, 1, 4096, true);
     const preprocessOptions = { ...checkPreprocessOptions(o.preprocess), layout: 'nhwc' as const, concurrency: 1 };
-    // Each item holds a slot like any call, waiting for it even with whenFull 'reject': the window
-    // already bounds what the stream asks for, and a stream has no caller to hand an error to.
+    // Each item holds a slot like any call, waiting for it even with whenFull 'reject' (the window
+    // already bounds what the stream asks for, and a stream has no caller to hand an error to).
+    // Items of a window wider than queue.max wait for a slot before decoding: they hold nothing.
     const one = (source: ImageSource, index: number): Promise<ClassifyManyItem> =>
       this.#limit.with(() => classifyOne(source, index), true);
     const classifyOne = async (source: ImageSource, index: number): Promise<ClassifyManyItem> => {

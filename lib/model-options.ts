@@ -87,9 +87,9 @@ export interface ClassifyManyOptions {
   /** Classes per image (default 5). */
   topK?: number;
   /**
-   * Images in flight (decoding or waiting for their batch), at most queue.max; default
-   * 2 x maxBatch (4 without batching), capped at queue.max. Items always wait for a slot, even
-   * with queue.whenFull 'reject'.
+   * Images in flight (decoding or waiting for their batch); default 2 x maxBatch (4 without
+   * batching), capped at queue.max. Each holds a queue slot while it decodes and runs; items
+   * beyond queue.max wait for one (even with queue.whenFull 'reject') and hold nothing meanwhile.
    */
   concurrency?: number;
   /** Resampler and decoding options of lib/image (not layout/out). */

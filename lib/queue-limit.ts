@@ -27,7 +27,13 @@ export interface ResolvedQueue {
   whenFull: 'wait' | 'reject';
 }
 
-/** The default bound: enough for one batch running and the next one filling up. */
+/**
+ * The default bound: enough for one batch running and the next one filling up.
+ *
+ * @param maxBatch - batching.maxBatch, or undefined when batching is off
+ * @returns max(16, 2 x maxBatch)
+ * @throws never
+ */
 export function defaultQueueMax(maxBatch: number | undefined): number {
   return Math.max(16, 2 * (maxBatch ?? 1));
 }
