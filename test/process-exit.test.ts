@@ -1,6 +1,7 @@
 // Every way a program ends gives exactly Node's exit code once the addon is loaded: process.exit()
 // (with runs queued or not, the model disposed or not), process.exit(130) from a SIGINT handler,
-// an uncaught exception and an unhandled rejection (1), and the natural end of the event loop. Each
+// an uncaught exception and an unhandled rejection (1), the natural end of the event loop, and
+// process.reallyExit() (exit() without the 'exit' event, left to the addon's atexit handler). Each
 // case runs in a child process (test/helpers/exit-child.cjs) so an abort is seen as a wrong code.
 import { describe, expect, it } from 'vitest';
 import { runHelper } from './helpers/child';
@@ -12,6 +13,7 @@ const ENDINGS = [
   ['uncaught', 1],
   ['rejection', 1],
   ['natural', 0],
+  ['reallyExit', 5],
 ] as const;
 
 const CASES = ENDINGS.flatMap(([ending, code]) =>

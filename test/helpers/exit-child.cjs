@@ -18,6 +18,9 @@ const endings = {
   uncaught: () => setImmediate(() => { throw new Error('uncaught on purpose'); }),
   rejection: () => { Promise.reject(new Error('unhandled on purpose')); },
   natural: () => {},
+  // exit() without the 'exit' event (as a native caller would): the addon's atexit handler alone
+  // must stop the inference thread, which may be mid-kernel.
+  reallyExit: () => process.reallyExit(5),
 };
 
 async function main() {
