@@ -1,7 +1,9 @@
 // Run by test/worker-threads.test.ts (and tools/stress.mjs) in a child process, so that a crash
 // shows as a bad exit code. Prints one JSON line. Usage: node worker-child.cjs <scenario> [count]
-//   terminate N   the main thread runs the model while N workers, one after another, load it,
-//                 queue runs and are terminated mid-run; reports terminate() latencies
+//   terminate N [classify]
+//                 the main thread runs the model while N workers, one after another, load it,
+//                 queue runs (or classify() calls on a photo with the native 'pil' resampler)
+//                 and are terminated mid-run; reports terminate() latencies
 //   parallel      the main thread and two workers run the same input at once; reports whether
 //                 every result equals the main thread's
 //   worker-exit   a worker calls process.exit(7) with runs in flight; reports its exit code
@@ -10,6 +12,7 @@ const { EfficientNet, writeSafetensors, seededStateDict, resolveArch } = require
 const { seededImageBatch } = require('../../dist/random.js');
 
 const SMALL = { width: 0.5, depth: 0.5, resolution: 128 };
+const PHOTO = require('node:path').join(__dirname, '../fixtures/images/chelsea-landscape.png');
 const BATCH = 4;
 
 async function load() {
@@ -21,8 +24,11 @@ async function workerMain() {
   const model = await load();
   const x = input();
   if (workerData.role === 'terminate') {
-    // Queue plenty of runs, then tell the parent, which terminates this worker while they run.
-    for (let i = 0; i < 16; i++) model.run(x).catch(() => {});
+    // Queue plenty of work, then tell the parent, which terminates this worker while it runs.
+    for (let i = 0; i < 16; i++) {
+      const call = workerData.work === 'classify' ? model.classify(PHOTO, { preprocess: { resize: 'pil' } }) : model.run(x);
+      call.catch(() => {});
+    }
     parentPort.postMessage('queued');
   } else if (workerData.role === 'parallel') {
     const results = [];
@@ -34,12 +40,12 @@ async function workerMain() {
   }
 }
 
-function spawn(role) {
-  return new Worker(__filename, { workerData: { role } });
+function spawn(role, work) {
+  return new Worker(__filename, { workerData: { role, work } });
 }
 
 const scenarios = {
-  async terminate(count) {
+  async terminate(count, work) {
     const model = await load();
     const x = input();
     let stop = false;
@@ -47,7 +53,7 @@ const scenarios = {
     const background = (async () => { while (!stop) await model.run(x); })();
     const latencies = [];
     for (let i = 0; i < count; i++) {
-      const worker = spawn('terminate');
+      const worker = spawn('terminate', work);
       await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
       const t0 = process.hrtime.bigint();
       await worker.terminate();
@@ -81,8 +87,8 @@ const scenarios = {
 };
 
 if (isMainThread) {
-  const [name, count] = [process.argv[2], Number(process.argv[3] ?? 1)];
-  scenarios[name](count).then(
+  const [name, count, work] = [process.argv[2], Number(process.argv[3] ?? 1), process.argv[4] ?? 'run'];
+  scenarios[name](count, work).then(
     (result) => process.stdout.write(JSON.stringify(result) + '\n'),
     (e) => { console.error(e); process.exit(99); },
   );
