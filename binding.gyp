@@ -15,6 +15,8 @@
       ],
       "defines": [
         "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED",
+        # As in CMakeLists.txt: a worker being terminated must not end the process.
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "EFFNET_SOURCE_FINGERPRINT=\"<!(node native/fingerprint.js)\""
       ],
       "cflags!": ["-fno-exceptions"],

@@ -7,6 +7,10 @@
  * batches fill up by themselves and the wait timer only matters when the model is idle. A request
  * larger than maxBatch is split across batches (bounding the arena the native core sizes per batch
  * size) and resolves when its last rows are back.
+ *
+ * The model's queue bound (lib/queue-limit.ts) caps how many requests can be here at once: each
+ * holds a slot from before its input exists until its rows are back. When every slot is held no
+ * request can join, so an idle model runs what it has without waiting for company.
  */
 import { checkNumber, invalidParameterError, is } from './errors';
 
@@ -75,6 +79,7 @@ export class Batcher {
   readonly #perOut: number;
   readonly #options: ResolvedBatching;
   readonly #queue: Piece[] = [];
+  readonly #full: () => boolean;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -83,10 +88,12 @@ export class Batcher {
    * @param perImageIn - input floats per image
    * @param perImageOut - output floats per image
    * @param options - resolved batching options
+   * @param full - true when no further request can arrive before a batch runs (every slot held)
    * @throws never
    */
-  constructor(run: BatchRunner, perImageIn: number, perImageOut: number, options: ResolvedBatching) {
+  constructor(run: BatchRunner, perImageIn: number, perImageOut: number, options: ResolvedBatching, full: () => boolean = () => false) {
     this.#run = run;
+    this.#full = full;
     this.#perIn = perImageIn;
     this.#perOut = perImageOut;
     this.#options = options;
@@ -114,7 +121,7 @@ export class Batcher {
 
   #schedule(afterRun: boolean): void {
     if (this.#running || this.#queue.length === 0) return;
-    if (afterRun || this.#options.maxWaitMs === 0 || this.#queuedImages() >= this.#options.maxBatch) {
+    if (afterRun || this.#options.maxWaitMs === 0 || this.#queuedImages() >= this.#options.maxBatch || this.#full()) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
       this.#start();

@@ -32,6 +32,7 @@ import { prepareInput, type Layout, type TensorLike } from './input';
 import { resolveLabels } from './labels';
 import { wrapNativeError } from './native';
 import { orderedWindow } from './ordered-window';
+import { QueueLimit, resolveQueue, type ResolvedQueue } from './queue-limit';
 import {
   compile,
   FEATURE_OUTPUTS,
@@ -74,7 +75,7 @@ import {
 const LOAD_KEYS = new Set([
   'variant', 'weights', 'format', 'padding', 'bnEps', 'threads', 'numClasses', 'resolution', 'seed', 'kernels',
   'device', 'precision',
-  'labels', 'preprocessing', 'batching',
+  'labels', 'preprocessing', 'batching', 'queue',
 ]);
 
 
@@ -123,10 +124,13 @@ export class EfficientNet {
   readonly preprocessing: PreprocessPolicy;
   /** Dynamic batching of classify calls, or null when off. */
   readonly batching: Readonly<ResolvedBatching> | null;
+  /** The bound on calls in flight, see {@link LoadOptions.queue}. */
+  readonly queue: Readonly<ResolvedQueue>;
   #main: Compiled | undefined;
   #features: Promise<Compiled> | undefined;
   #disposed = false;
   readonly #batcher: Batcher | undefined;
+  readonly #limit: QueueLimit;
   readonly #origin: WeightsOrigin;
   readonly #compileOptions: CompileChoices;
   // The classifier as the weights hold it (never BN-folded): CAM needs its rows in TS. [classes, head]
@@ -142,6 +146,7 @@ export class EfficientNet {
     labels: readonly string[];
     preprocessing: PreprocessPolicy;
     batching: ResolvedBatching | null;
+    queue: ResolvedQueue;
     main: Compiled;
     classifier: { weight: Float32Array; bias: Float32Array };
     compileOptions: CompileChoices;
@@ -156,6 +161,8 @@ export class EfficientNet {
     this.labels = init.labels;
     this.preprocessing = init.preprocessing;
     this.batching = init.batching;
+    this.queue = init.queue;
+    this.#limit = new QueueLimit(init.queue);
     this.#main = init.main;
     this.#classifier = init.classifier;
     this.#compileOptions = init.compileOptions;
@@ -167,6 +174,8 @@ export class EfficientNet {
         perImage,
         init.arch.numClasses,
         init.batching,
+        // Every slot held: no request can join the queue before this batch runs, so it goes now.
+        () => this.#limit.held >= init.queue.max,
       );
     }
   }
@@ -217,6 +226,7 @@ export class EfficientNet {
       ? validatePolicy(options.preprocessing)
       : source && options.resolution === undefined ? sourcePolicy(source) : undefined;
     const batching = resolveBatching(options.batching, 'options.batching');
+    const queue = resolveQueue(options.queue, 'options.queue', batching?.maxBatch);
     const resolution =
       options.resolution ?? (policy ? policyResolution(policy) : undefined);
     if (policy && resolution !== policyResolution(policy)) {
@@ -264,6 +274,7 @@ export class EfficientNet {
       labels,
       preprocessing: policy ?? defaultPolicy(arch, weightFormat, padding, size),
       batching,
+      queue,
       main,
       classifier: { weight: cls.weight.slice(), bias: cls.bias.slice() },
       compileOptions,
@@ -303,19 +314,24 @@ export class EfficientNet {
 
   /**
    * Computes the logits of a batch. Runs on the core's threads; many calls may be in flight at
-   * once (they queue in the core).
+   * once (they queue in the core, up to {@link queue}.max; beyond it they wait for a slot or
+   * reject with ERR_QUEUE_FULL, see {@link LoadOptions.queue}).
    * @param input - float32 pixels, normalized as the weights expect: a Float32Array in NCHW
    *   (batch inferred) or `{ data, dims }` with dims [N, 3, H, W] (or [N, H, W, 3] with layout 'nhwc')
    * @returns logits, dims [N, numClasses]
-   * @throws {EfficientNetError} ERR_DISPOSED, ERR_INPUT_DTYPE, ERR_INPUT_SHAPE, ERR_OUT_OF_MEMORY
+   * @throws {EfficientNetError} ERR_DISPOSED, ERR_INPUT_DTYPE, ERR_INPUT_SHAPE, ERR_OUT_OF_MEMORY,
+   *   ERR_QUEUE_FULL
    */
   async run(input: Float32Array | TensorLike, options: RunOptions = {}): Promise<Tensor> {
     const stack = new Error();
     const main = this.#live();
     const { layout } = checkOptions(options, 'options', ['layout']);
-    const { nhwc, batch } = prepareInput(input, this.#layout(layout, 'options.layout'), this.resolution);
-    const { logits } = await this.#execute(main, nhwc, batch, ['logits'], stack);
-    return new Tensor(logits, [batch, this.arch.numClasses]);
+    const order = this.#layout(layout, 'options.layout');
+    return this.#limit.with(async () => {
+      const { nhwc, batch } = prepareInput(input, order, this.resolution);
+      const { logits } = await this.#execute(main, nhwc, batch, ['logits'], stack);
+      return new Tensor(logits, [batch, this.arch.numClasses]);
+    });
   }
 
   /**
@@ -329,7 +345,7 @@ export class EfficientNet {
    * @throws {TypeError | RangeError} for bad arguments
    * @throws {EfficientNetError} all or nothing: the first image that fails to load rejects the
    *   call, naming the image (ERR_IMAGE_DECODE, ERR_IMAGE_TOO_LARGE, ERR_IMAGE_NOT_FOUND);
-   *   ERR_INPUT_SHAPE / ERR_INPUT_DTYPE for tensors; ERR_DISPOSED
+   *   ERR_INPUT_SHAPE / ERR_INPUT_DTYPE for tensors; ERR_DISPOSED; ERR_QUEUE_FULL
    * @example
    * ```ts
    * const [top] = await model.classify('cat.jpg');
@@ -341,8 +357,10 @@ export class EfficientNet {
     this.#live();
     const o = checkOptions(options, 'options', ['topK', 'preprocess', 'inputLayout']);
     const k = this.#topK(o.topK, 5);
-    const { nhwc, batch } = await this.#input(images, o);
-    const logits = await this.#logits(nhwc, batch, stack);
+    const { logits, batch } = await this.#limit.with(async () => {
+      const { nhwc, batch } = await this.#input(images, o);
+      return { logits: await this.#logits(nhwc, batch, stack), batch };
+    });
     const n = this.arch.numClasses;
     return Array.from({ length: batch }, (_, i) => topPredictions(logits.subarray(i * n, (i + 1) * n), k, this.labels));
   }
@@ -378,9 +396,16 @@ export class EfficientNet {
     const o = checkOptions(options, 'options', ['topK', 'concurrency', 'preprocess']);
     const k = this.#topK(o.topK, 5);
     const window =
-      o.concurrency === undefined ? (this.batching ? 2 * this.batching.maxBatch : 4) : checkNumber('options.concurrency', o.concurrency, 1, 4096, true);
+      o.concurrency === undefined
+        ? Math.min(this.batching ? 2 * this.batching.maxBatch : 4, this.queue.max)
+        : checkNumber('options.concurrency', o.concurrency, 1, 4096, true);
     const preprocessOptions = { ...checkPreprocessOptions(o.preprocess), layout: 'nhwc' as const, concurrency: 1 };
-    const one = async (source: ImageSource, index: number): Promise<ClassifyManyItem> => {
+    // Each item holds a slot like any call, waiting for it even with whenFull 'reject' (the window
+    // already bounds what the stream asks for, and a stream has no caller to hand an error to).
+    // Items of a window wider than queue.max wait for a slot before decoding: they hold nothing.
+    const one = (source: ImageSource, index: number): Promise<ClassifyManyItem> =>
+      this.#limit.with(() => classifyOne(source, index), true);
+    const classifyOne = async (source: ImageSource, index: number): Promise<ClassifyManyItem> => {
       const image = await preprocessEach([source], this.preprocessing, preprocessOptions);
       const status = image.results[0];
       if (!status.ok) return { index, source, error: status.error };
@@ -407,9 +432,11 @@ export class EfficientNet {
     const stack = new Error();
     const main = this.#live();
     const o = checkOptions(options, 'options', ['preprocess', 'inputLayout']);
-    const { nhwc, batch } = await this.#input(images, o);
-    const { embedding } = await this.#execute(main, nhwc, batch, ['embedding'], stack);
-    return new Tensor(embedding, [batch, this.arch.head]);
+    return this.#limit.with(async () => {
+      const { nhwc, batch } = await this.#input(images, o);
+      const { embedding } = await this.#execute(main, nhwc, batch, ['embedding'], stack);
+      return new Tensor(embedding, [batch, this.arch.head]);
+    });
   }
 
   /**
@@ -430,10 +457,12 @@ export class EfficientNet {
     const o = checkOptions(options, 'options', ['stages', 'layout', 'preprocess', 'inputLayout']);
     const stages = checkStages(o.stages ?? DEFAULT_FEATURE_STAGES);
     const layout = this.#layout(o.layout, 'options.layout');
-    const { nhwc, batch } = await this.#input(images, o);
     const compiled = await this.#featurePlan(stack);
     const names = stages.map(stageOutput);
-    const maps = await this.#execute(compiled, nhwc, batch, names, stack);
+    const { maps, batch } = await this.#limit.with(async () => {
+      const { nhwc, batch } = await this.#input(images, o);
+      return { maps: await this.#execute(compiled, nhwc, batch, names, stack), batch };
+    });
     return stages.map((stage, i) => {
       const { h, w, c } = compiled.outputs.get(names[i])!.shape;
       const stride = stageStride(this.arch, stage);
@@ -472,18 +501,30 @@ export class EfficientNet {
           );
     const k = this.#topK(o.topK, 1);
     const alpha = o.alpha === undefined ? 0.5 : checkNumber('options.alpha', o.alpha, 0, 1);
-    const { nhwc, batch } = await this.#input(image as ModelInput, o);
+    return this.#limit.with(() => this.#cam(main, image as ModelInput, o, asked ?? k, alpha, stack));
+  }
+
+  // cam() once its options are checked and it holds a slot: `classes` is the asked list or topK.
+  async #cam(
+    main: Compiled,
+    image: ModelInput,
+    o: InputOptions,
+    classes: number | number[],
+    alpha: number,
+    stack: Error,
+  ): Promise<CamResult[]> {
+    const { nhwc, batch } = await this.#input(image, o);
     if (batch !== 1) {
       throw new EfficientNetError('ERR_INPUT_SHAPE', `Expected one image for cam() but received a batch of ${batch}`);
     }
     const out = await this.#execute(main, nhwc, 1, ['logits', 'head_map'], stack);
     const { h, w } = main.outputs.get('head_map')!.shape;
     const probabilities = softmax(out.logits);
-    const classes = asked ?? topIndices(out.logits, k);
+    const chosen = typeof classes === 'number' ? topIndices(out.logits, classes) : classes;
     const head = this.arch.head;
     const canvas = { input: nhwc, size: this.resolution, mean: this.preprocessing.mean, std: this.preprocessing.std };
     return Promise.all(
-      classes.map(async (c) => {
+      chosen.map(async (c) => {
         const raw = rawCam(out.head_map, h, w, this.#classifier.weight.subarray(c * head, (c + 1) * head));
         const map = upsampleNormalized(raw, h, w, this.resolution, this.resolution);
         return {

@@ -48,7 +48,9 @@ export type ErrorCode =
   /** An image is larger than the decompression-bomb guard allows (maxPixels). */
   | 'ERR_IMAGE_TOO_LARGE'
   /** An image path does not exist. */
-  | 'ERR_IMAGE_NOT_FOUND';
+  | 'ERR_IMAGE_NOT_FOUND'
+  /** Every slot of the model's queue is busy and the model was loaded with queue.whenFull 'reject'. */
+  | 'ERR_QUEUE_FULL';
 
 /** Every {@link ErrorCode}, for validation of codes coming back from the native side. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -74,6 +76,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_IMAGE_DECODE',
   'ERR_IMAGE_TOO_LARGE',
   'ERR_IMAGE_NOT_FOUND',
+  'ERR_QUEUE_FULL',
 ];
 
 /**

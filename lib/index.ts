@@ -20,6 +20,7 @@ export { FeatureMap, DEFAULT_FEATURE_STAGES } from './features';
 export { IMAGENET_LABELS } from './labels';
 export { defaultPolicy } from './default-policy';
 export { DEFAULT_BATCHING, type BatchingOptions } from './batcher';
+export { defaultQueueMax, type QueueOptions, type ResolvedQueue } from './queue-limit';
 export { Tensor } from './tensor';
 export type { TensorLike, Layout } from './input';
 export { EfficientNetError, type ErrorCode } from './errors';

@@ -5,6 +5,7 @@ import type { ImageSource, PreprocessOptions, PreprocessPolicy } from './image';
 import type { Layout, TensorLike } from './input';
 import type { Prediction } from './classify';
 import type { EfficientNetError } from './errors';
+import type { QueueOptions } from './queue-limit';
 import type { WeightFormat } from './weights';
 
 /** Options of {@link EfficientNet.load}. */
@@ -61,6 +62,12 @@ export interface LoadOptions {
   preprocessing?: PreprocessPolicy;
   /** Dynamic batching of concurrent classify() calls; false runs each call on its own. */
   batching?: BatchingOptions | false;
+  /**
+   * Backpressure: how many calls may hold an input at once (default 2 x batching.maxBatch, at
+   * least 16) and what a call beyond that gets ('wait' for a slot, the default, or 'reject' with
+   * ERR_QUEUE_FULL).
+   */
+  queue?: QueueOptions;
 }
 
 /** Images (paths or encoded bytes, one or many) or an already-preprocessed float32 batch. */
@@ -84,7 +91,11 @@ export interface ClassifyOptions extends InputOptions {
 export interface ClassifyManyOptions {
   /** Classes per image (default 5). */
   topK?: number;
-  /** Images in flight (decoding or waiting for their batch); default 2 x maxBatch (4 without batching). */
+  /**
+   * Images in flight (decoding or waiting for their batch); default 2 x maxBatch (4 without
+   * batching), capped at queue.max. Each holds a queue slot while it decodes and runs; items
+   * beyond queue.max wait for one (even with queue.whenFull 'reject') and hold nothing meanwhile.
+   */
   concurrency?: number;
   /** Resampler and decoding options of lib/image (not layout/out). */
   preprocess?: Omit<PreprocessOptions, 'layout' | 'out'>;

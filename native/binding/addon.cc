@@ -17,6 +17,7 @@
 #define EFFNET_SOURCE_FINGERPRINT "unknown"
 #endif
 
+#include "binding/addon_data.h"
 #include "binding/errors.h"
 #include "binding/executor.h"
 #include "binding/image_ops.h"
@@ -104,11 +105,29 @@ void save_plan_js(const Napi::CallbackInfo& cb) {
   });
 }
 
+// process.exit() on the main thread skips the env cleanup hooks, but not the process 'exit' event
+// (which also fires on an uncaught exception and an unhandled rejection): close there, so that no
+// run is computing for this env while exit() tears the process down.
+void close_on_exit(Napi::Env env, const std::shared_ptr<EnvQueue>& queue) {
+  Napi::Value process = env.Global().Get("process");
+  if (!process.IsObject()) return;
+  Napi::Value on = process.As<Napi::Object>().Get("on");
+  if (!on.IsFunction()) return;
+  Napi::Function close = Napi::Function::New(env, [queue](const Napi::CallbackInfo&) { queue->close(); }, "closeEfficientNetQueue");
+  on.As<Napi::Function>().Call(process, {Napi::String::New(env, "exit"), close});
+}
+
 }  // namespace
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
-  Executor::instance().retain();
-  env.AddCleanupHook([] { Executor::instance().release(); });
+  auto data = std::make_unique<AddonData>();
+  data->queue = std::make_shared<EnvQueue>(env);
+  std::shared_ptr<EnvQueue> queue = data->queue;
+  // Registered after the queue's delivery function exists, so it runs before that function's own
+  // cleanup (hooks run in reverse order): close() still finds it alive.
+  env.AddCleanupHook([queue] { queue->close(); });
+  close_on_exit(env, queue);
+  env.SetInstanceData(data.release());  // owned by the env from here; freed at its teardown
   exports.Set("Model", ModelWrap::define(env));
   exports.Set("fingerprint", Napi::String::New(env, EFFNET_SOURCE_FINGERPRINT));
   exports.Set("info", Napi::Function::New<info>(env, "info"));

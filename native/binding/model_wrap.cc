@@ -1,8 +1,11 @@
 #include "binding/model_wrap.h"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "binding/addon_data.h"
 #include "binding/errors.h"
 #include "binding/executor.h"
 #include "binding/plan_convert.h"
@@ -13,35 +16,74 @@ namespace {
 
 constexpr int32_t kMaxBatch = 4096;
 
-// Everything one run needs on both threads. Created and destroyed on the JS thread.
-struct RunJob {
-  std::shared_ptr<Model> model;
-  const float* input = nullptr;
-  int32_t batch = 0;
-  std::vector<float*> outputs;
-  Napi::Reference<Napi::Value> keep_input;
-  std::vector<Napi::Reference<Napi::Value>> keep_outputs;
-  Napi::Promise::Deferred deferred;
-  bool ok = false;
-  ErrorInfo error;
-  explicit RunJob(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
-};
+// One run. It owns what the executor thread touches (a copy of the input, its own output buffers,
+// the model), so a caller's arrays, or a whole worker's heap, may go away while it is queued or
+// running; the results are copied into the caller's output arrays on the JS thread.
+class RunJob final : public Job {
+ public:
+  RunJob(Napi::Env env, std::shared_ptr<Model> model, const float* input, size_t input_floats, int32_t batch)
+      : deferred_(Napi::Promise::Deferred::New(env)),
+        model_(std::move(model)),
+        input_(input, input + input_floats),
+        batch_(batch) {}
 
-void settle(Napi::Env env, Napi::Function, std::nullptr_t*, RunJob* raw) {
-  std::unique_ptr<RunJob> job(raw);
-  if (env == nullptr) {
-    // The env is being torn down: JS handles can no longer be touched, so let them go unreleased.
-    job->keep_input.SuppressDestruct();
-    for (auto& r : job->keep_outputs) r.SuppressDestruct();
-    return;
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  // An output the caller wants (`floats` values into `out`), or a skipped one (`out` empty).
+  void add_output(const Napi::Float32Array& out, size_t floats) {
+    outputs_.push_back(Output{out.IsEmpty() ? Napi::Reference<Napi::Float32Array>()
+                                            : Napi::Persistent(out),
+                              floats, {}});
   }
-  if (job->ok) {
-    job->deferred.Resolve(env.Undefined());
-  } else {
-    job->deferred.Reject(make_error(env, job->error).Value());
+
+  void compute() noexcept override {
+    try {
+      std::vector<float*> pointers;
+      for (auto& out : outputs_) {
+        if (!out.array.IsEmpty()) out.values.resize(out.floats);
+        pointers.push_back(out.array.IsEmpty() ? nullptr : out.values.data());
+      }
+      model_->run(input_.data(), batch_, pointers.data());
+      ok_ = true;
+    } catch (...) {
+      error_ = current_exception_info();
+    }
+    // Freed now rather than when JS gets around to settling (a disposed model goes with its last run).
+    std::vector<float>().swap(input_);
+    model_.reset();
   }
-}
-using SettleFn = Napi::TypedThreadSafeFunction<std::nullptr_t, RunJob, settle>;
+
+  void settle(Napi::Env env) override {
+    if (!ok_) {
+      deferred_.Reject(make_error(env, error_).Value());
+      return;
+    }
+    for (auto& out : outputs_) {
+      if (out.array.IsEmpty()) continue;
+      Napi::Float32Array array = out.array.Value();
+      std::copy(out.values.begin(), out.values.end(), array.Data());
+    }
+    deferred_.Resolve(env.Undefined());
+  }
+
+  void abandon() noexcept override {
+    for (auto& out : outputs_) out.array.SuppressDestruct();
+  }
+
+ private:
+  struct Output {
+    Napi::Reference<Napi::Float32Array> array;  // empty: not wanted
+    size_t floats;
+    std::vector<float> values;  // filled on the executor thread
+  };
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<Model> model_;
+  std::vector<float> input_;
+  int32_t batch_;
+  std::vector<Output> outputs_;
+  bool ok_ = false;
+  ErrorInfo error_;
+};
 
 Napi::Float32Array expect_f32(const Napi::Value& v, const std::string& what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
@@ -125,12 +167,16 @@ Napi::Value ModelWrap::run(const Napi::CallbackInfo& info) {
     throw_type_error(env, "an array of " + std::to_string(plan.outputs.size()) + " Float32Arrays (or nulls)", "outputs",
                      "another value");
   }
-  auto job = std::make_unique<RunJob>(env);
+  EnvQueue& queue = *env.GetInstanceData<AddonData>()->queue;
+  if (queue.closed()) {
+    throw make_error(env, {kErrDisposed, "This JavaScript environment is shutting down; no new runs start"});
+  }
+  auto job = std::make_unique<RunJob>(env, model_, input.Data(), input.ElementLength(), batch);
   Napi::Array outs = info[2].As<Napi::Array>();
   for (uint32_t i = 0; i < outs.Length(); ++i) {
     Napi::Value slot = outs.Get(i);
     if (slot.IsNull() || slot.IsUndefined()) {  // an output this caller does not want
-      job->outputs.push_back(nullptr);
+      job->add_output(Napi::Float32Array(), 0);
       continue;
     }
     Napi::Float32Array out = expect_f32(slot, "outputs[" + std::to_string(i) + "]");
@@ -140,33 +186,10 @@ Napi::Value ModelWrap::run(const Napi::CallbackInfo& info) {
                                                  std::to_string(out.ElementLength()) + " floats but needs " +
                                                  std::to_string(want)});
     }
-    job->outputs.push_back(out.Data());
-    job->keep_outputs.push_back(Napi::Persistent(static_cast<Napi::Value>(out)));
+    job->add_output(out, size_t(want));
   }
-  job->model = model_;
-  job->input = input.Data();
-  job->batch = batch;
-  job->keep_input = Napi::Persistent(static_cast<Napi::Value>(input));
-  Napi::Promise promise = job->deferred.Promise();
-
-  SettleFn tsfn = SettleFn::New(env, "efficientnet.run", 0, 1, nullptr);
-  RunJob* raw = job.release();  // owned by the executor until settle() takes it back
-  Executor::instance().post([raw, tsfn]() mutable {
-    try {
-      raw->model->run(raw->input, raw->batch, raw->outputs.data());
-      raw->ok = true;
-    } catch (...) {
-      raw->error = current_exception_info();
-    }
-    raw->model.reset();  // a disposed model's memory goes now, not when JS gets around to settling
-    if (tsfn.BlockingCall(raw) != napi_ok) {
-      // The env is gone (process exit): nothing can settle the promise; drop the job quietly.
-      std::unique_ptr<RunJob> orphan(raw);
-      orphan->keep_input.SuppressDestruct();
-      for (auto& r : orphan->keep_outputs) r.SuppressDestruct();
-    }
-    tsfn.Release();
-  });
+  Napi::Promise promise = job->promise();
+  queue.submit(std::move(job));
   return promise;
 }
 

@@ -1,5 +1,6 @@
-// JS class `Model`: a compiled plan. `run()` returns a promise and computes on the executor
-// thread; the input and output typed arrays stay referenced until the promise settles.
+// JS class `Model`: a compiled plan. `run()` copies its input, returns a promise and computes on
+// the executor thread into buffers of its own; the output typed arrays are filled on the JS thread
+// when the promise settles.
 #pragma once
 #include <napi.h>
 
