@@ -71,8 +71,9 @@ class CudaModelImpl final : public CudaModel {
     fed_.insert(fed_.end(), external.begin(), external.end());
     assign_storage_types(plan);
     for (size_t i = 0; i < plan.ops.size(); ++i) ops_.push_back(pack_and_upload(plan, i));
-    // The uploads are async on our non-blocking stream: the weights must have landed before the
-    // first run (which may be on another stream's clock) and before the host blobs are reused.
+    // The uploads are queued on our stream. A pageable source is staged before cudaMemcpyAsync
+    // returns (so each packed blob may be freed at once), but the DMA to the device may still be in
+    // flight: wait for it here, and surface any copy error from construction, not the first run.
     EFFNET_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
 
     plan_.values = plan.values;
