@@ -2,9 +2,11 @@
 // CUDA is unavailable, device 'cuda' fails with ERR_CUDA_UNAVAILABLE and 'auto' falls back to the
 // CPU. With a GPU, the same B0 runs on both devices and must agree (fp32: 1e-4 relative, fp16:
 // 1e-2 relative and the same top-5). EFFICIENTNET_REQUIRE_CUDA=1 turns "no GPU" into a failure.
+// fp16's weight range check runs at load before any device is looked for, so it is tested on
+// every machine.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { EfficientNet } from '../lib';
+import { EfficientNet, resolveArch, seededStateDict, writeSafetensors } from '../lib';
 import { getNative } from '../lib/native';
 import { seededImageBatch } from '../lib/random';
 import { expectCode } from './helpers/errors';
@@ -51,5 +53,39 @@ describe('CUDA backend', () => {
     for (let n = 0; n < 4; n++) {
       expect(topK(b.subarray(n * 1000, (n + 1) * 1000), 5)).toEqual(topK(a.subarray(n * 1000, (n + 1) * 1000), 5));
     }
+  });
+});
+
+describe('fp16 weight range (checked at load, GPU or not)', () => {
+  const SMALL = { width: 0.5, depth: 0.5, resolution: 64 } as const;
+  const arch = resolveArch(SMALL);
+  // The head 1x1 conv's BN gamma: folding multiplies output channel 0's weights by gamma[0].
+  const headGamma = `features.${1 + arch.stages.length}.1.weight`;
+  const weightsWithHeadGamma0 = (gamma0: number): Buffer => {
+    const tensors = seededStateDict(arch, 1);
+    const gamma = tensors.get(headGamma)!;
+    const data = Float32Array.from(gamma.data as Float32Array);
+    data[0] = gamma0;
+    tensors.set(headGamma, { ...gamma, data });
+    return writeSafetensors(tensors);
+  };
+
+  it('a folded weight beyond 65504: ERR_INVALID_OPTION naming the weight; fp32 runs the same weights', async () => {
+    const weights = weightsWithHeadGamma0(1e9);
+    await expectCode(
+      EfficientNet.load({ variant: SMALL, weights, device: 'cuda', precision: 'fp16' }),
+      'ERR_INVALID_OPTION',
+      /op \d+ \(head_pool\) weight\[0\]\[\d+\] of \[\d+\]\[\d+\] = .*65504/,
+    );
+    const fp32 = await EfficientNet.load({ variant: SMALL, weights });
+    expect((await fp32.run(seededImageBatch(1, 64, 1))).dims).toEqual([1, 1000]);
+    fp32.dispose();
+  });
+
+  it('tiny weights (a near-dead channel) pass the check: without a GPU the failure is the device', async () => {
+    const weights = weightsWithHeadGamma0(1e-12);
+    const load = EfficientNet.load({ variant: SMALL, weights, device: 'cuda', precision: 'fp16' });
+    if (cuda.available) (await load).dispose();
+    else await expectCode(load, 'ERR_CUDA_UNAVAILABLE');
   });
 });

@@ -21,6 +21,12 @@
 #   10-minute limit with margin, split it over two calls on the same warm machine (the build dir
 #   is kept):  STAGES=build,check,sanitize bash bench/device/run.sh ; STAGES=build,bench,torch ...
 #   (build is incremental the second time).
+#
+# FIRST STEP on a fresh machine (before spending minutes on the whole script): build, then the
+# smallest CUDA case alone -- one 1x1 linear kernel, fp32, no networks; it proves the context,
+# the allocations, the eager run and the graph replay work (bench/device/README.md):
+#   cmake -S . -B build-device -G Ninja -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build build-device --target effnet_cuda
+#   EFFICIENTNET_REQUIRE_CUDA=1 build-device/effnet_cuda check --no-net --precision fp32 --filter linear/ci1_co1_b1
 set -uo pipefail
 OUT=${OUT:-$PWD/device-out}
 mkdir -p "$OUT"
@@ -84,8 +90,16 @@ if command -v compute-sanitizer >/dev/null 2>&1; then
     EFFICIENTNET_REQUIRE_CUDA=1 timeout 100 compute-sanitizer --tool $tool --error-exitcode 9 \
       "$T/effnet_cuda" check --no-net --precision all --quiet --filter "$SMALL" >>"$OUT/sanitizer.log" 2>&1
     rc=$?
-    note "compute-sanitizer $tool: exit $rc $([ $rc -eq 0 ] && echo ok || echo 'PROBLEM (see sanitizer.log)')"
-    [ $rc -eq 9 ] && status=1
+    # Anything but 0 fails the run: 9 = the sanitizer found an error, 124 = timed out (a hang, or
+    # a run too slow to have been checked at all), 1 = the check itself failed under the sanitizer.
+    case $rc in
+      0) verdict=ok ;;
+      124) verdict="FAILED: timed out after 100 s (see sanitizer.log)" ;;
+      9) verdict="FAILED: sanitizer errors (see sanitizer.log)" ;;
+      *) verdict="FAILED (see sanitizer.log)" ;;
+    esac
+    note "compute-sanitizer $tool: exit $rc $verdict"
+    [ $rc -ne 0 ] && status=1
   done
 else
   note "compute-sanitizer not found"

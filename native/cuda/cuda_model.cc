@@ -26,11 +26,12 @@
 #include <mutex>
 #include <new>
 
+#include "core/fp16_range.h"
 #include "core/memory_plan.h"
 #include "core/plan_check.h"
 #include "cuda/cuda_check.h"
-#include "effnet/error.h"
 #include "cuda/cuda_raii.h"
+#include "cuda/event_record.h"
 #include "cuda/launch.h"
 #include "effnet/error.h"
 
@@ -45,10 +46,15 @@ int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
 std::string mib(int64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
 
-cuda::DeviceBuffer upload(const std::vector<uint8_t>& blob) {
-  cuda::DeviceBuffer buf(blob.size());
-  if (!blob.empty()) EFFNET_CUDA_CHECK(cudaMemcpy(buf.get(), blob.data(), blob.size(), cudaMemcpyHostToDevice));
-  return buf;
+void record_event(cudaEvent_t event, cudaStream_t stream, bool capturing) {
+  switch (cuda::event_record_mode(capturing)) {
+    case cuda::EventRecordMode::plain:
+      EFFNET_CUDA_CHECK(cudaEventRecord(event, stream));
+      break;
+    case cuda::EventRecordMode::external_node:
+      EFFNET_CUDA_CHECK(cudaEventRecordWithFlags(event, stream, cudaEventRecordExternal));
+      break;
+  }
 }
 
 class CudaModelImpl final : public CudaModel {
@@ -56,6 +62,7 @@ class CudaModelImpl final : public CudaModel {
   CudaModelImpl(const Plan& plan, const CudaOptions& options, const std::vector<int32_t>& external)
       : device_(options.device), type_(options.precision == Precision::fp16 ? DType::f16 : DType::f32) {
     validate_plan_with_inputs(plan, external);
+    if (type_ == DType::f16) check_fp16_weights(plan);  // before any CUDA call: refused with or without a GPU
     select_device();
     stream_ = cuda::Stream::create();
     for (auto* e : {&total_start_, &total_stop_, &compute_start_, &compute_stop_}) *e = cuda::Event::create();
@@ -64,6 +71,10 @@ class CudaModelImpl final : public CudaModel {
     fed_.insert(fed_.end(), external.begin(), external.end());
     assign_storage_types(plan);
     for (size_t i = 0; i < plan.ops.size(); ++i) ops_.push_back(pack_and_upload(plan, i));
+    // The uploads are queued on our stream. A pageable source is staged before cudaMemcpyAsync
+    // returns (so each packed blob may be freed at once), but the DMA to the device may still be in
+    // flight: wait for it here, and surface any copy error from construction, not the first run.
+    EFFNET_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
 
     plan_.values = plan.values;
     plan_.input = plan.input;
@@ -112,10 +123,11 @@ class CudaModelImpl final : public CudaModel {
         std::memcpy(a.host_fed[i], fed[i], size_t(elements(fed_[i], batch)) * sizeof(float));
       }
       EFFNET_CUDA_CHECK(cudaEventRecord(total_start_.get(), stream_.get()));
+      if (poison_each_run_) poison(a, batch);
       if (a.graph) {
         EFFNET_CUDA_CHECK(cudaGraphLaunch(a.graph.get(), stream_.get()));
       } else {
-        enqueue(a, batch);
+        enqueue(a, batch, /*capturing=*/false);  // the first run, and every run after a failed capture
       }
       EFFNET_CUDA_CHECK(cudaEventRecord(total_stop_.get(), stream_.get()));
       EFFNET_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));  // kernel faults surface here
@@ -135,6 +147,17 @@ class CudaModelImpl final : public CudaModel {
       }
       throw;
     }
+  }
+
+  bool has_graph(int32_t batch) const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = arenas_.find(batch);
+    return it != arenas_.end() && bool(it->second.graph);
+  }
+
+  void set_poison_each_run(bool on) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    poison_each_run_ = on;
   }
 
   const Plan& plan() const override { return plan_; }
@@ -202,6 +225,14 @@ class CudaModelImpl final : public CudaModel {
     }
   }
 
+  cuda::DeviceBuffer upload(const std::vector<uint8_t>& blob) {
+    cuda::DeviceBuffer buf(blob.size());
+    if (!blob.empty()) {
+      EFFNET_CUDA_CHECK(cudaMemcpyAsync(buf.get(), blob.data(), blob.size(), cudaMemcpyHostToDevice, stream_.get()));
+    }
+    return buf;
+  }
+
   bool is_fed(int32_t v) const { return std::find(fed_.begin(), fed_.end(), v) != fed_.end(); }
   int64_t elements(int32_t v, int32_t batch) const { return plan_.values[size_t(v)].size() * batch; }
 
@@ -252,9 +283,8 @@ class CudaModelImpl final : public CudaModel {
         if (!(op.kind == OpKind::conv_bn_act && v == op.x)) needs_fp16_copy_[size_t(v)] = 1;
       }
     }
-    for (int32_t v : plan.outputs) {
-      if (is_fed(v) && dtype_[size_t(v)] == DType::f16) needs_fp16_copy_[size_t(v)] = 0;  // copied out from staging
-    }
+    // A fed value that is also an output keeps its fp16 copy for its fp16 readers; the copy out to
+    // the host reads the fp32 staging (Arena::out_src), so the output needs no conversion.
   }
 
   OpEntry pack_and_upload(const Plan& plan, size_t index) {
@@ -286,6 +316,9 @@ class CudaModelImpl final : public CudaModel {
     } catch (const std::bad_alloc&) {
       throw Error(kErrOutOfMemory, "out of host memory while packing the weights of op " + std::to_string(index));
     }
+    // Every upload is ordered on the model's stream (the constructor synchronizes it once at the end).
+    // Not cudaMemcpy: that runs on the legacy default stream, which our non-blocking stream does not
+    // wait for, and a pageable copy may return before the data has landed.
     e.w = upload(packed.w);
     e.b = upload(packed.b);
     e.w2 = upload(packed.w2);
@@ -386,8 +419,18 @@ class CudaModelImpl final : public CudaModel {
     return arenas_.emplace(batch, std::move(a)).first->second;
   }
 
+  // The debug hook (set_poison_each_run): NaN (0xff bytes) over the whole device arena and the pinned
+  // outputs, ordered before this run's work on the stream. The pinned inputs are left alone: the
+  // caller's data is already in them. The previous run has finished (run_fed synchronizes).
+  void poison(Arena& a, int32_t batch) {
+    EFFNET_CUDA_CHECK(cudaMemsetAsync(a.device.get(), 0xff, a.device.bytes(), stream_.get()));
+    for (size_t i = 0; i < plan_.outputs.size(); ++i) {
+      std::memset(a.host_out[i], 0xff, size_t(elements(plan_.outputs[i], batch)) * sizeof(float));
+    }
+  }
+
   // Everything one run does on the device, in stream order (run eagerly, or captured into a graph).
-  void enqueue(Arena& a, int32_t batch) {
+  void enqueue(Arena& a, int32_t batch, bool capturing) {
     cudaStream_t s = stream_.get();
     for (size_t i = 0; i < fed_.size(); ++i) {
       const int32_t v = fed_[i];
@@ -395,10 +438,10 @@ class CudaModelImpl final : public CudaModel {
       EFFNET_CUDA_CHECK(cudaMemcpyAsync(a.staged[size_t(v)], a.host_fed[i], size_t(count) * 4, cudaMemcpyHostToDevice, s));
       if (needs_fp16_copy_[size_t(v)]) cuda::launch_convert(a.staged[size_t(v)], DType::f32, a.value[size_t(v)], DType::f16, count, s);
     }
-    // External event nodes when captured, plain records when eager.
-    EFFNET_CUDA_CHECK(cudaEventRecordWithFlags(compute_start_.get(), s, cudaEventRecordExternal));
+    // External event nodes when captured, plain records when eager (cuda/event_record.h).
+    record_event(compute_start_.get(), s, capturing);
     for (const OpEntry& e : ops_) enqueue_op(e, a, batch);
-    EFFNET_CUDA_CHECK(cudaEventRecordWithFlags(compute_stop_.get(), s, cudaEventRecordExternal));
+    record_event(compute_stop_.get(), s, capturing);
     for (size_t i = 0; i < plan_.outputs.size(); ++i) {
       const int32_t v = plan_.outputs[i];
       const int64_t count = elements(v, batch);
@@ -457,7 +500,7 @@ class CudaModelImpl final : public CudaModel {
     // Thread-local mode: other threads' CUDA calls (other models) are not affected by our capture.
     EFFNET_CUDA_CHECK(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeThreadLocal));
     try {
-      enqueue(a, batch);
+      enqueue(a, batch, /*capturing=*/true);
     } catch (const Error& e) {
       cudaGraph_t partial = nullptr;
       (void)cudaStreamEndCapture(stream_.get(), &partial);  // ends the (now invalid) capture
@@ -496,6 +539,7 @@ class CudaModelImpl final : public CudaModel {
   std::map<int32_t, Arena> arenas_;
   mutable std::mutex mutex_;
   bool lost_ = false;
+  bool poison_each_run_ = false;
   std::string lost_reason_;
   double last_total_ms_ = 0, last_compute_ms_ = 0;
 };

@@ -23,6 +23,15 @@ class CudaModel : public Model {
   virtual double last_compute_ms() const = 0;
   // Device bytes of the arena for `batch` (activations, scratch, staging), 0 before its first run.
   virtual int64_t arena_bytes(int32_t batch) const = 0;
+  // Whether runs at `batch` replay a captured CUDA graph (false before the first run, and when the
+  // capture failed and that batch size runs eagerly).
+  virtual bool has_graph(int32_t batch) const = 0;
+
+  // Debug hook for the checkers (off by default; costs one memset of the arena per run): before
+  // every run, fill the device arena and the pinned output staging with NaN, so that a result the
+  // run did not compute and copy (a graph missing a node or a copy, a kernel skipping a tail) shows
+  // up as NaN instead of a stale, correct-looking value from an earlier run.
+  virtual void set_poison_each_run(bool on) = 0;
 };
 
 // compile_cuda(), plus values fed from outside (see run_fed). external must be empty for real plans.

@@ -1,7 +1,7 @@
 // The CUDA backend's stand-in for builds without nvcc (compile this instead of the files listed
 // under "cuda" in native/sources.json): the same effnet/cuda.h API, reporting that this build has
 // no CUDA, so the binding and `efficientnet info` need no #ifdefs.
-#include "effnet/error.h"
+#include "core/fp16_range.h"
 #include "effnet/cuda.h"
 #include "effnet/error.h"
 
@@ -15,7 +15,11 @@ CudaStatus cuda_status() {
   return s;
 }
 
-std::unique_ptr<Model> compile_cuda(const Plan&, const CudaOptions&) {
+std::unique_ptr<Model> compile_cuda(const Plan& plan, const CudaOptions& options) {
+  // The checks that need no device come first, as in the real backend, so a plan or precision
+  // problem reads the same on every build.
+  validate_plan(plan);
+  if (options.precision == Precision::fp16) check_fp16_weights(plan);
   throw Error(kErrCudaUnavailable, cuda_status().reason);
 }
 

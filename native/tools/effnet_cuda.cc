@@ -8,6 +8,14 @@
 //       CPU reference kernels, then whole networks (synthetic B0 at 224, synthetic B3 at 300, and
 //       any --plan files) vs the CPU reference model: logits within 1e-4 (fp32) / 1e-2 (fp16) of
 //       max |logit|, and top-5 equal. Prints a table; exit 1 on any failure.
+//       Each case runs twice: eagerly, then as the captured CUDA graph on a DIFFERENT input with its
+//       own reference, with the device arena and the pinned outputs poisoned (NaN) before every run
+//       (CudaModel::set_poison_each_run), so a graph that lacks a node or a copy cannot pass on
+//       values left over from the eager run. Every output is compared on its own scale
+//       (tools/output_check.h). A case that throws is a FAIL and the check goes on; only
+//       ERR_CUDA_LOST (the context is dead) stops it.
+//       Smallest first step on a new machine (one tiny kernel, no networks):
+//         effnet_cuda check --no-net --precision fp32 --filter linear/ci1_co1_b1
 //   effnet_cuda bench --plan FILE [--plan FILE]... [--batch 1,8,64,256] [--precision fp32,fp16]
 //                     [--iters N] [--warmup N] [--json OUT] [--device D]
 //       Per (plan, precision, batch): warm-up (the first run captures the CUDA graph), then N runs
@@ -33,11 +41,11 @@
 #include "core/op_cases.h"
 #include "core/prng.h"
 #include "cpu/levels.h"
-#include "effnet/error.h"
 #include "cuda/cuda_model.h"
 #include "effnet/cuda.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
+#include "tools/output_check.h"
 #include "tools/synthetic_plan.h"
 
 using namespace effnet;
@@ -107,63 +115,91 @@ bool matches(const std::string& id, const std::string& filter) {
   return false;
 }
 
-struct Compare {
-  double max_abs_diff = 0, nmse = 0, max_abs_ref = 0;
-  int64_t n = 0;
-};
-
-void accumulate(const std::vector<float>& ref, const std::vector<float>& got, Compare& r, double& err2, double& ref2) {
-  for (size_t i = 0; i < ref.size(); ++i) {
-    const double d = std::isfinite(got[i]) ? std::fabs(double(got[i]) - double(ref[i])) : HUGE_VAL;
-    r.max_abs_diff = std::max(r.max_abs_diff, d);
-    r.max_abs_ref = std::max(r.max_abs_ref, std::fabs(double(ref[i])));
-    err2 += d * d;
-    ref2 += double(ref[i]) * double(ref[i]);
-    ++r.n;
+// Runs `model` once with its arena and outputs poisoned (NaN) first; fed[0] = input, then externals.
+// pass 1 must replay a graph: a batch size whose capture failed would run eagerly again, and the
+// "graph" rows would check nothing the eager rows did not.
+std::vector<std::vector<float>> run_poisoned(CudaModel& model, const std::vector<const float*>& fed, int32_t batch,
+                                             int pass) {
+  if (pass == 1 && !model.has_graph(batch)) {
+    throw Error(kErrInternal, "no CUDA graph was captured after the eager run at batch " + std::to_string(batch));
   }
-}
-
-// Runs every output buffer of `model` with NaN poison first; fed[0] = input, then externals.
-std::vector<std::vector<float>> run_poisoned(CudaModel& model, const std::vector<const float*>& fed, int32_t batch) {
   const Plan& p = model.plan();
-  std::vector<std::vector<float>> outs;
+  std::vector<int64_t> sizes;
+  for (int32_t v : p.outputs) sizes.push_back(p.values[size_t(v)].size());
+  auto outs = poisoned_outputs(sizes, batch);
   std::vector<float*> ptrs;
-  for (int32_t v : p.outputs) {
-    outs.emplace_back(size_t(p.values[size_t(v)].size() * batch), std::numeric_limits<float>::quiet_NaN());
-  }
   for (auto& o : outs) ptrs.push_back(o.data());
+  model.set_poison_each_run(true);
   model.run_fed(fed.data(), batch, ptrs.data());
   return outs;
 }
 
-int check_cases(Precision precision, const std::string& filter, int device, bool quiet, int* passed, int* failed) {
+// The two checked runs of a model: the first runs eagerly (and captures the graph), the second
+// replays the graph, on another input so that a stale eager result cannot pass for it.
+constexpr const char* kPassName[2] = {"eager", "graph"};
+constexpr uint64_t kGraphInputSalt = 0x67726170682d696eull;
+
+struct Tally {
+  int passed = 0, failed = 0;
+  bool lost = false;  // ERR_CUDA_LOST: nothing more can run in this process
+};
+
+// Runs one case's check; an exception is that case's FAIL (printed), not the end of the check,
+// except ERR_CUDA_LOST. body() returns whether the case passed.
+template <typename Body>
+void guarded(const std::string& id, Tally& t, Body body) {
+  bool ok = false;
+  try {
+    ok = body();
+  } catch (const Error& e) {
+    std::printf("%-62s FAIL %s: %s\n", id.c_str(), e.code().c_str(), e.what());
+    t.lost = e.code() == kErrCudaLost;
+  } catch (const std::exception& e) {
+    std::printf("%-62s FAIL %s\n", id.c_str(), e.what());
+  }
+  ok ? ++t.passed : ++t.failed;
+}
+
+void print_row(const std::string& id, const std::string& kernel, const OutputComparison& r, bool ok,
+               const std::string& tail) {
+  std::printf("%-62s %-16s %11.3e %11.3e %9.3g  %s%s\n", id.c_str(), kernel.c_str(), r.max_abs_diff, r.nmse,
+              r.max_abs_ref, ok ? "ok" : "FAIL", tail.c_str());
+}
+
+void check_cases(Precision precision, const std::string& filter, int device, bool quiet, Tally& t) {
   const Tolerance tol = tolerance_for(precision);
   CudaOptions options;
   options.device = device;
   options.precision = precision;
   for (const OpCase& c : op_cases()) {
+    if (t.lost) return;
     if (!matches(c.id, filter)) continue;
-    const auto inputs = op_case_inputs(c);
-    const auto ref = op_case_reference(c, inputs);
-    auto model = compile_cuda_model(c.plan, options, c.external);
-    std::vector<const float*> fed = {inputs[size_t(c.plan.input)].data()};
-    for (int32_t v : c.external) fed.push_back(inputs[size_t(v)].data());
-    // Twice: the first run is eager, the second replays the captured graph; both must be right.
-    Compare r;
-    double err2 = 0, ref2 = 0;
-    for (int pass = 0; pass < 2; ++pass) {
-      const auto got = run_poisoned(*model, fed, c.batch);
-      for (size_t i = 0; i < ref.size(); ++i) accumulate(ref[i], got[i], r, err2, ref2);
-    }
-    r.nmse = ref2 > 0 ? err2 / ref2 : err2;
-    const bool ok = r.nmse <= tol.nmse && r.max_abs_diff <= tol.max_abs * std::max(1.0, r.max_abs_ref);
-    ok ? ++*passed : ++*failed;
-    if (!quiet || !ok) {
-      std::printf("%-62s %-16s %11.3e %11.3e %9.3g  %s (seed %llu)\n", c.id.c_str(), model->kernel_name().c_str(),
-                  r.max_abs_diff, r.nmse, r.max_abs_ref, ok ? "ok" : "FAIL", (unsigned long long)c.seed);
-    }
+    const std::string id = c.id + "/" + precision_name(precision);
+    guarded(id, t, [&] {
+      OpCase graph_case = c;  // same op and weights, other inputs
+      graph_case.seed = c.seed ^ kGraphInputSalt;
+      auto model = compile_cuda_model(c.plan, options, c.external);
+      bool ok = true;
+      for (int pass = 0; pass < 2; ++pass) {
+        const OpCase& run_case = pass == 0 ? c : graph_case;
+        const auto inputs = op_case_inputs(run_case);
+        const auto ref = op_case_reference(run_case, inputs);
+        std::vector<const float*> fed = {inputs[size_t(c.plan.input)].data()};
+        for (int32_t v : c.external) fed.push_back(inputs[size_t(v)].data());
+        const auto got = run_poisoned(*model, fed, c.batch, pass);
+        for (size_t o = 0; o < ref.size(); ++o) {
+          const OutputComparison r = compare_output(ref[o], got[o]);
+          const bool out_ok = within_op_tolerance(r, tol.nmse, tol.max_abs);
+          ok = ok && out_ok;
+          if (!quiet || !out_ok) {
+            print_row(id + "/" + kPassName[pass] + "/out" + std::to_string(o), model->kernel_name(), r, out_ok,
+                      " (seed " + std::to_string(run_case.seed) + ")");
+          }
+        }
+      }
+      return ok;
+    });
   }
-  return 0;
 }
 
 // ---- whole networks -------------------------------------------------------------------------------
@@ -189,11 +225,11 @@ struct NetReference {
   double seconds = 0;
 };
 
-NetReference net_reference(const NetPlan& net, int32_t batch) {
+NetReference net_reference(const NetPlan& net, int32_t batch, const char* pass) {
   const Plan& plan = net.plan;
   NetReference r;
   r.input.resize(size_t(plan.values[size_t(plan.input)].size() * batch));
-  Prng rng(seed_from_string(net.name));
+  Prng rng(seed_from_string(net.name + "/" + pass));
   for (float& f : r.input) f = rng.uniform(-2.0f, 2.0f);
   CompileOptions ro;
   ro.kernels = KernelSet::reference;
@@ -207,23 +243,20 @@ NetReference net_reference(const NetPlan& net, int32_t batch) {
   return r;
 }
 
-bool check_net(const NetPlan& net, const NetReference& reference, Precision precision, int32_t batch, int device) {
+// references[pass]: the eager pass's input and outputs, then the graph pass's (another input).
+bool check_net(const NetPlan& net, const NetReference (&references)[2], Precision precision, int32_t batch, int device) {
   const Tolerance tol = tolerance_for(precision);
   const Plan& plan = net.plan;
-  const std::vector<float>& input = reference.input;
-  const std::vector<std::vector<float>>& ref = reference.outputs;
   CudaOptions options;
   options.device = device;
   options.precision = precision;
   auto model = compile_cuda_model(plan, options);
   bool ok = true;
-  for (int pass = 0; pass < 2; ++pass) {  // eager, then the graph
-    const auto got = run_poisoned(*model, {input.data()}, batch);
+  for (int pass = 0; pass < 2; ++pass) {
+    const std::vector<std::vector<float>>& ref = references[pass].outputs;
+    const auto got = run_poisoned(*model, {references[pass].input.data()}, batch, pass);
     for (size_t o = 0; o < ref.size(); ++o) {
-      Compare r;
-      double err2 = 0, ref2 = 0;
-      accumulate(ref[o], got[o], r, err2, ref2);
-      r.nmse = ref2 > 0 ? err2 / ref2 : err2;
+      const OutputComparison r = compare_output(ref[o], got[o]);
       const double rel = r.max_abs_ref > 0 ? r.max_abs_diff / r.max_abs_ref : r.max_abs_diff;
       const bool logits = o == 0;  // outputs: logits, pooled features[, head map]
       bool out_ok = std::isfinite(rel) && rel <= tol.logits;
@@ -253,9 +286,10 @@ bool check_net(const NetPlan& net, const NetReference& reference, Precision prec
       ok = ok && out_ok;
       char id[160];
       std::snprintf(id, sizeof(id), "net/%s/%s/b%d/%s/out%zu%s", net.name.c_str(), precision_name(precision), batch,
-                    pass == 0 ? "eager" : "graph", o, logits ? "_logits" : "");
-      std::printf("%-62s %-16s %11.3e %11.3e %9.3g  %s rel %.2e%s\n", id, model->kernel_name().c_str(), r.max_abs_diff,
-                  r.nmse, r.max_abs_ref, out_ok ? "ok" : "FAIL", rel, top5.c_str());
+                    kPassName[pass], o, logits ? "_logits" : "");
+      char rel_text[32];
+      std::snprintf(rel_text, sizeof(rel_text), " rel %.2e", rel);
+      print_row(id, model->kernel_name(), r, out_ok, rel_text + top5);
     }
   }
   return ok;
@@ -299,11 +333,9 @@ int cmd_check(int argc, char** argv) {
   }
   std::printf("device %d: %s (sm_%d), %d device(s)\n", device, st.device_name.c_str(), st.compute_capability,
               st.device_count);
-  int passed = 0, failed = 0;
+  Tally t;
   std::printf("%-62s %-16s %11s %11s %9s  %s\n", "case", "kernel", "max_abs", "nmse", "max_ref", "result");
-  for (Precision p : parse_precisions(precisions)) {
-    check_cases(p, filter, device, quiet, &passed, &failed);
-  }
+  for (Precision p : parse_precisions(precisions)) check_cases(p, filter, device, quiet, t);
   if (nets) {
     std::vector<NetPlan> plans;
     // Synthetic nets (tools/synthetic_plan): B0 exactly; "b3w" is B3's width (1.2) and resolution
@@ -312,20 +344,26 @@ int cmd_check(int argc, char** argv) {
     plans.push_back(synthetic("b3w", 300, 1.2));
     for (const std::string& f : plan_files) plans.push_back({f, load_plan(f)});
     for (const NetPlan& net : plans) {
-      const NetReference ref = net_reference(net, net_batch);
-      std::printf("  (%s: CPU reference model took %.1f s for batch %d)\n", net.name.c_str(), ref.seconds, net_batch);
+      if (t.lost) break;
+      const NetReference refs[2] = {net_reference(net, net_batch, kPassName[0]),
+                                    net_reference(net, net_batch, kPassName[1])};
+      std::printf("  (%s: CPU reference model took %.1f s for batch %d, twice)\n", net.name.c_str(), refs[0].seconds,
+                  net_batch);
       for (Precision p : parse_precisions(precisions)) {
-        check_net(net, ref, p, net_batch, device) ? ++passed : ++failed;
+        if (t.lost) break;
+        guarded("net/" + net.name + "/" + precision_name(p), t, [&] { return check_net(net, refs, p, net_batch, device); });
       }
     }
   }
+  if (t.lost) std::printf("effnet_cuda check: stopped early: the CUDA context is lost (ERR_CUDA_LOST)\n");
+  const int passed = t.passed, failed = t.failed;
   std::printf("effnet_cuda check: %d passed, %d failed (op cases: fp32 nmse <= %g, max_abs <= %g * max(1, max_ref); "
               "fp16 nmse <= %g, max_abs <= %g * max(1, max_ref); networks: logits max_abs <= %g (fp32) / %g (fp16) "
               "* max |logit|, top-5 equal)\n",
               passed, failed, tolerance_for(Precision::fp32).nmse, tolerance_for(Precision::fp32).max_abs,
               tolerance_for(Precision::fp16).nmse, tolerance_for(Precision::fp16).max_abs,
               tolerance_for(Precision::fp32).logits, tolerance_for(Precision::fp16).logits);
-  return failed == 0 && passed > 0 ? 0 : 1;
+  return failed == 0 && passed > 0 && !t.lost ? 0 : 1;
 }
 
 // ---- bench ----------------------------------------------------------------------------------------
@@ -394,7 +432,7 @@ int cmd_bench(int argc, char** argv) {
         bool finite = true;
         try {
           for (int r = 0; r < warmup + iters; ++r) {
-            for (auto& o : outs) std::fill(o.begin(), o.end(), std::numeric_limits<float>::quiet_NaN());
+            poison_with_nan(outs);
             const auto t0 = std::chrono::steady_clock::now();
             model->run(input.data(), batch, ptrs.data());
             const double wall = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

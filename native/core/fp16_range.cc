@@ -1,0 +1,44 @@
+#include "core/fp16_range.h"
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "effnet/error.h"
+
+namespace effnet {
+namespace {
+
+// The ops whose weight the fp16 CUDA backend converts to fp16 (cuda::pack_gemm_weights).
+bool stored_as_fp16(OpKind kind) { return kind == OpKind::pwconv_bn_act || kind == OpKind::head_pool; }
+
+std::string where(size_t index, const OpDesc& op, size_t row, size_t col, int32_t cin) {
+  return "op " + std::to_string(index) + " (" + op_name(op.kind) + ") weight[" + std::to_string(row) + "][" +
+         std::to_string(col) + "] of [" + std::to_string(op.weight.size() / size_t(cin)) + "][" +
+         std::to_string(cin) + "]";
+}
+
+std::string number(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.7g", double(v));
+  return buf;
+}
+
+}  // namespace
+
+void check_fp16_weights(const Plan& plan) {
+  for (size_t i = 0; i < plan.ops.size(); ++i) {
+    const OpDesc& op = plan.ops[i];
+    if (!stored_as_fp16(op.kind)) continue;
+    const int32_t cin = plan.values[size_t(op.x)].c;  // weight is [cout][cin]
+    for (size_t j = 0; j < op.weight.size(); ++j) {
+      if (!(std::fabs(op.weight[j]) <= kFp16Max)) {  // also catches inf and NaN
+        throw Error(kErrInvalidOption, "precision fp16 cannot hold " + where(i, op, j / size_t(cin), j % size_t(cin), cin) +
+                                           " = " + number(op.weight[j]) +
+                                           " (fp16's largest finite value is 65504); use fp32");
+      }
+    }
+  }
+}
+
+}  // namespace effnet

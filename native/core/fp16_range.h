@@ -1,0 +1,28 @@
+// Can fp16 hold a plan's weights? The fp16 CUDA backend stores the 1x1-conv weights (pwconv_bn_act
+// and head_pool, BN already folded in) as fp16; everything else stays fp32. Checked at load, before
+// any CUDA call, so a model that fp16 would silently break is refused on every machine, GPU or not.
+//
+// The rules (IEEE binary16, round to nearest even):
+//  * |w| > 65504 (the largest finite fp16), inf or NaN is refused with Error(kErrInvalidOption)
+//    naming the op, its kind and the weight's index and value: it would become 65504 or inf.
+//    Folding BN (gamma / sqrt(var + eps)) makes such weights out of a tiny running variance.
+//  * Small weights are accepted. Subnormals are kept (gradual underflow: steps of 2^-24 below
+//    2^-14) and weights under 2^-25 round to 0, so any weight is off by at most 2^-25 in absolute
+//    terms, and an output channel's pre-activation by at most 2^-25 * sum |x| (the bias stays
+//    fp32). That is below fp16's own rounding of any channel with a normal-sized weight, and a
+//    channel whose weights are all that small contributes next to nothing in fp32 either:
+//    trained networks have such near-dead channels (BN gamma ~ 0), and refusing them would refuse
+//    real checkpoints for no accuracy gain.
+// fp32 runs every finite weight exactly.
+#pragma once
+#include "effnet/plan.h"
+
+namespace effnet {
+
+inline constexpr float kFp16Max = 65504.0f;
+
+// Throws Error(kErrInvalidOption) when a weight the fp16 backend stores as fp16 cannot be held (see
+// above). The plan must be valid (validate_plan).
+void check_fp16_weights(const Plan& plan);
+
+}  // namespace effnet
