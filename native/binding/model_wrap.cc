@@ -9,12 +9,11 @@
 #include "binding/errors.h"
 #include "binding/executor.h"
 #include "binding/plan_convert.h"
+#include "core/plan_check.h"  // kMaxBatch: the core's limit, checked here first for a JS RangeError
 #include "effnet/error.h"
 
 namespace effnet::binding {
 namespace {
-
-constexpr int32_t kMaxBatch = 4096;
 
 // One run. It owns what the executor thread touches (a copy of the input, its own output buffers,
 // the model), so a caller's arrays, or a whole worker's heap, may go away while it is queued or
