@@ -33,7 +33,13 @@ ThreadPool::~ThreadPool() {
     stop_ = true;
   }
   wake_.notify_all();
+#ifdef _WIN32
+  // In a DLL this runs at process exit under the loader lock, after Windows has already ended
+  // every other thread: joining them would wait forever, so they are only let go.
+  for (auto& t : workers_) t.detach();
+#else
   for (auto& t : workers_) t.join();
+#endif
 }
 
 void ThreadPool::work(Job& job, int32_t thread) {
