@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  hasOnnxRuntime,
   hasTorch,
   measure,
   median,
-  ONNXRUNTIME_INSTALL_HINT,
+  ONNXRUNTIME_VERSION,
   Progress,
   quantile,
   relativeSpread,
@@ -167,10 +166,15 @@ describe('efficientnet bench', () => {
 });
 
 describe('efficientnet bench --compare onnxruntime', () => {
-  it('explains how to export the ONNX model when Python has no torch', (ctx) => {
-    ctx.skip(!hasOnnxRuntime(), `onnxruntime-node is not installed (${ONNXRUNTIME_INSTALL_HINT})`);
+  // onnxruntime-node is no dependency of the package: the first comparison installs the pinned
+  // version from the npm registry into the cache, with its install script off.
+  const peers = { EFFICIENTNET_CACHE: path.join(dir, 'peer-cache') };
+
+  it('installs onnxruntime-node on demand, then explains how to export the ONNX model when Python has no torch', () => {
     const cache = path.join(dir, 'no-torch-cache');
-    const r = cli(['bench', ...QUICK, '--compare', 'onnxruntime', '--cache', cache, '--python', path.join(dir, 'no-such-python')]);
+    const r = cli(['bench', ...QUICK, '--compare', 'onnxruntime', '--cache', cache, '--python', path.join(dir, 'no-such-python')], undefined, peers);
+    expect(r.stderr).toContain(`installing onnxruntime-node@${ONNXRUNTIME_VERSION} into ${path.join(peers.EFFICIENTNET_CACHE, 'peers')}`);
+    expect(readdirSync(path.join(peers.EFFICIENTNET_CACHE, 'peers'))).toEqual([`onnxruntime-node@${ONNXRUNTIME_VERSION}`]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot import torch[\s\S]*tools\/onnx\/export\.py --variant b0 --weights \S+\.safetensors --output \S+\.onnx --batch-dynamic/);
     // The weights the export needs are left there, named in the message.
@@ -178,11 +182,11 @@ describe('efficientnet bench --compare onnxruntime', () => {
   });
 
   it('exports B0, checks both engines agree, and reports both sides and the ratio', (ctx) => {
-    ctx.skip(!hasOnnxRuntime(), `onnxruntime-node is not installed (${ONNXRUNTIME_INSTALL_HINT})`);
     ctx.skip(!hasTorch(python), `${python} has no torch/torchvision to export the ONNX model (apt-get install python3-torch python3-torchvision)`);
     const cache = path.join(dir, 'cache');
     const json = path.join(dir, 'compare.json');
-    const r = cli(['bench', ...QUICK, '--compare', 'onnxruntime', '--cache', cache, '--json', json]);
+    const r = cli(['bench', ...QUICK, '--compare', 'onnxruntime', '--cache', cache, '--json', json], undefined, peers);
+    expect(r.stderr).not.toContain('installing onnxruntime-node'); // the first test installed it
     expect(r.stderr).not.toMatch(/efficientnet bench:/);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/exporting b0 \(seed 0\) to ONNX/);

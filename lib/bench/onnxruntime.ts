@@ -1,10 +1,20 @@
 /**
- * onnxruntime-node, the engine `bench --compare onnxruntime` measures against. It is an optional
- * development dependency (its install script downloads CUDA libraries, which users of this
- * package should not pay for), so it is loaded at run time and typed here by the little we use,
- * rather than with its own declarations, which would make the build need it.
+ * onnxruntime-node, the engine `bench --compare onnxruntime` measures against. It is not a
+ * dependency of this package at all (its install script downloads CUDA libraries nobody asked
+ * for, and fails offline): the comparison installs one pinned version on demand into the cache
+ * (`<cache>/peers/onnxruntime-node@<version>`, the cache of lib/weights/cache.ts) with its install
+ * script off (the CPU binary ships inside the npm package; the script only fetches GPU extras).
+ * It is loaded at run time and typed here by the little we use.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { weightsCacheDir } from '../weights/cache';
 import { BenchError } from './bench-error';
+
+/** The one version the comparison uses (results name it). */
+export const ONNXRUNTIME_VERSION = '1.30.0';
 
 /** The parts of an onnxruntime tensor we read. */
 export interface OrtTensor {
@@ -26,29 +36,61 @@ interface OrtModule {
   env: { versions?: { node?: string; common?: string } };
 }
 
-/** How to install it offline; printed whenever it is missing. */
+/**
+ * Where the comparison's onnxruntime-node lives (an npm prefix; read from the environment on
+ * every call, like the weights cache).
+ * @returns the directory (not created here)
+ * @throws never
+ */
+export function onnxRuntimeDir(): string {
+  return join(weightsCacheDir(), 'peers', `onnxruntime-node@${ONNXRUNTIME_VERSION}`);
+}
+
+/** How to install it by hand; printed when the automatic install fails. */
 export const ONNXRUNTIME_INSTALL_HINT =
-  'ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node@^1.30 ' +
-  '(the variable stops its install script from downloading CUDA libraries)';
+  `npm install --prefix <cache>/peers/onnxruntime-node@${ONNXRUNTIME_VERSION} --ignore-scripts onnxruntime-node@${ONNXRUNTIME_VERSION}`;
 
 let cached: OrtModule | undefined;
 
-/**
- * Loads onnxruntime-node.
- * @throws {BenchError} when it is not installed (with the install command) or fails to load
- */
-export function loadOnnxRuntime(): OrtModule {
-  if (cached) return cached;
+function requireFrom(dir: string): OrtModule | undefined {
+  const manifest = join(dir, 'package.json');
+  if (!existsSync(join(dir, 'node_modules', 'onnxruntime-node', 'package.json'))) return undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cached = require('onnxruntime-node') as OrtModule;
+    return createRequire(manifest)('onnxruntime-node') as OrtModule;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'MODULE_NOT_FOUND' && /onnxruntime-node/.test(e.message)) {
-      throw new BenchError(`--compare onnxruntime needs onnxruntime-node, which is not installed; install it with ${ONNXRUNTIME_INSTALL_HINT}`);
-    }
-    throw new BenchError(`onnxruntime-node is installed but does not load: ${e.message}`);
+    throw new BenchError(`onnxruntime-node in ${dir} does not load: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Loads the comparison's onnxruntime-node from the cache, installing it there first when asked.
+ * @param install - when it is missing: install it (saying so through `log`), or fail
+ * @param log - progress lines (stderr in the CLI)
+ * @throws {BenchError} when it is missing and not to be installed, when npm fails (offline, no
+ *   registry), or when the installed copy does not load
+ */
+export function loadOnnxRuntime(install = false, log: (line: string) => void = () => {}): OrtModule {
+  if (cached) return cached;
+  const dir = onnxRuntimeDir();
+  let ort = requireFrom(dir);
+  if (!ort) {
+    if (!install) throw new BenchError(`onnxruntime-node@${ONNXRUNTIME_VERSION} is not installed in ${dir}`);
+    log(`installing onnxruntime-node@${ONNXRUNTIME_VERSION} into ${dir} for the comparison (install script off: no GPU download) ...`);
+    mkdirSync(dir, { recursive: true });
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const r = spawnSync(
+      npm,
+      ['install', '--prefix', dir, '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', `onnxruntime-node@${ONNXRUNTIME_VERSION}`],
+      { encoding: 'utf8', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } },
+    );
+    if (r.status !== 0) {
+      const why = r.error ? r.error.message : (r.stderr ?? '').trim().split('\n').slice(-3).join(' ');
+      throw new BenchError(`could not install onnxruntime-node@${ONNXRUNTIME_VERSION} (${why.slice(0, 300)}); install it by hand with ${ONNXRUNTIME_INSTALL_HINT}`);
+    }
+    ort = requireFrom(dir);
+    if (!ort) throw new BenchError(`npm installed nothing into ${dir}; install it by hand with ${ONNXRUNTIME_INSTALL_HINT}`);
+  }
+  cached = ort;
   return cached;
 }
 

@@ -73,7 +73,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   const onnxPaths = new Map<VariantName, string>();
   if (options.compare === 'onnxruntime') {
     // Fail before the first minute of timing, not after it: the runtime, then every export.
-    loadOnnxRuntime();
+    loadOnnxRuntime(true, (m) => progress.line(m));
     for (const variant of options.variants) {
       onnxPaths.set(variant, ensureOnnxModel({
         variant,

@@ -27,8 +27,9 @@ Options:
   --round S          seconds per interleaved round (default 1)
   --kernels K        fast (default) or reference (the scalar oracle; slow)
   --seed N           seed of the weights (default 0)
-  --compare ENGINE   also run onnxruntime (needs onnxruntime-node, and Python with torch and
-                     torchvision the first time, to export the ONNX model)
+  --compare ENGINE   also run onnxruntime (the first time: installs onnxruntime-node into the
+                     cache from the npm registry, and needs Python with torch and torchvision
+                     to export the ONNX model)
   --cache DIR        where ONNX exports are kept (default bench/.cache in the package)
   --python EXE       the Python that exports them (default $PYTHON or python3)
   --json FILE        also write the report as JSON ("-": standard output, the table then goes
