@@ -190,7 +190,8 @@ describe('native resampler guards (through getNative())', () => {
 
   it.each([
     ['a buffer of the wrong size', { ...params, srcWidth: 5 }, 'ERR_INPUT_SHAPE'],
-    ['an output side of 100000', { ...params, dstWidth: 100000 }, RangeError],
+    ['an output side of 2^24 + 1', { ...params, dstWidth: 2 ** 24 + 1 }, RangeError],
+    ['a whole output over 1 GiB (no window)', { ...params, dstWidth: 2 ** 24, dstHeight: 100 }, 'ERR_IMAGE_TOO_LARGE'],
     ['a source claiming 100000 x 100000', { ...params, srcWidth: 100000, srcHeight: 100000 }, 'ERR_INPUT_SHAPE'],
     ['a window outside the output', { ...params, window: { x: 1, y: 0, width: 2, height: 2 } }, 'ERR_INPUT_SHAPE'],
     ['a box outside the source', { ...params, box: [0, 0, 5, 3] as const }, 'ERR_INPUT_SHAPE'],
@@ -211,5 +212,49 @@ describe('native resampler guards (through getNative())', () => {
     const err = await resampleImage(src, { ...params, dstWidth: 32768, dstHeight: 32768 }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/refused/);
     expect((err as EfficientNetError).code).toBe('ERR_IMAGE_TOO_LARGE');
+  });
+});
+
+// Only the crop of the resized image is computed, so no aspect ratio is too extreme: before, a
+// shorter side of 256 made the longer one exceed the resampler's output limit (ERR_INTERNAL).
+describe('extreme aspect ratios', () => {
+  const B0 = torchvisionPolicy('b0');
+  async function image(width: number, height: number, format: 'png' | 'gif'): Promise<Buffer> {
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 37) & 0xff;
+    return loadSharp()(pixels, { raw: { width, height, channels: 3 } })[format]().toBuffer();
+  }
+  it.each([
+    { width: 1, height: 129, format: 'png', resize: 'sharp' },
+    { width: 129, height: 1, format: 'png', resize: 'sharp' },
+    { width: 64, height: 12800, format: 'gif', resize: 'sharp' },
+    { width: 300, height: 40000, format: 'png', resize: 'pil' },
+    { width: 40000, height: 300, format: 'png', resize: 'sharp' },
+  ] as const)('$width x $height $format (resize $resize) gives a finite 224x224 crop', async ({ width, height, format, resize }) => {
+    const bytes = await image(width, height, format);
+    const batch = await preprocess([bytes], B0, { resize });
+    expect(batch.dims).toEqual([1, 3, 224, 224]);
+    expect(batch.data.every(Number.isFinite)).toBe(true);
+  });
+});
+
+// The code of a failing path comes from the file system, not from sharp's message (which, under
+// concurrency, sometimes did not say the file was missing: 1 batch in 200 got ERR_IMAGE_DECODE).
+describe('path errors are decided by the file system', () => {
+  it('a missing file is ERR_IMAGE_NOT_FOUND in every one of 100 concurrent batches', async () => {
+    const missing = join(DIR, 'no-such-photo.png');
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => preprocess([LANDSCAPE, missing, ALPHA], SMALL).catch((e: unknown) => e)),
+    );
+    for (const err of results) {
+      expect(err).toBeInstanceOf(EfficientNetError);
+      expect((err as EfficientNetError).code).toBe('ERR_IMAGE_NOT_FOUND');
+    }
+  });
+
+  it('a directory is ERR_IMAGE_DECODE saying so', async () => {
+    const err = await preprocess([DIR], SMALL).catch((e: unknown) => e);
+    expect((err as EfficientNetError).code).toBe('ERR_IMAGE_DECODE');
+    expect((err as Error).message).toMatch(/is a directory/);
   });
 });

@@ -2,6 +2,7 @@
  * Image sources in, 8-bit sRGB RGB pixels out, through sharp (libvips). Also the sharp-side resize
  * used by `resize: 'sharp'`. Every failure becomes an {@link EfficientNetError} with an image code.
  */
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import type SharpTypes = require('sharp');
 import { EfficientNetError, describeValue, invalidParameterError, type ErrorCode } from '../errors';
 import type { Rect } from './geometry';
@@ -88,14 +89,33 @@ export function checkSource(name: string, source: unknown): ImageSource {
   throw invalidParameterError(name, 'a file path (string) or the image bytes (Buffer or Uint8Array)', source, 'type');
 }
 
-// sharp reports everything as a plain Error; its messages are the only signal. Map the ones we know,
-// and call everything else a decode failure (the image, not our code, is what went wrong).
+// Why a path could not be read, asked of the file system (sharp's message for a missing file is not
+// stable under concurrency, so it decides nothing). Undefined when the path is a readable file.
+function fileProblem(path: string): string | undefined {
+  try {
+    if (statSync(path).isDirectory()) return 'is a directory';
+    accessSync(path, fsConstants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'does not exist';
+    return `cannot be read (${code ?? 'unknown error'})`;
+  }
+}
+
+// sharp reports everything as a plain Error. A failing path is first checked on the file system;
+// then the messages we know are mapped, and everything else is a decode failure (the image, not our
+// code, is what went wrong).
 function mapSharpError(err: unknown, source: ImageSource, maxPixels: number | false): EfficientNetError {
   if (err instanceof EfficientNetError) return err;
   const message = err instanceof Error ? err.message : describeValue(err);
   const what = describeSource(source);
-  if (/Input file is missing/i.test(message)) {
+  const problem = typeof source === 'string' ? fileProblem(source) : undefined;
+  if (problem === 'does not exist') {
     return imageError('ERR_IMAGE_NOT_FOUND', `Image file ${what} does not exist`, { cause: err });
+  }
+  if (problem !== undefined) {
+    return imageError('ERR_IMAGE_DECODE', `Image file ${what} ${problem}`, { cause: err });
   }
   if (/exceeds pixel limit/i.test(message)) {
     return imageError('ERR_IMAGE_TOO_LARGE',

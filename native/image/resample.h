@@ -39,8 +39,11 @@ struct ResampleParams {
 
 // Hostile-size guards. Sides beyond these are refused with ERR_IMAGE_TOO_LARGE, as is any single
 // working buffer (coefficients, the horizontal-pass image, the output) above kMaxBufferBytes.
+// The output side may be as large as a source side: a window of it is all that is computed and
+// stored (a 1x129 image resized to a shorter side of 256 is 256x33024, of which a crop of 224x224
+// is wanted), and the buffers are bounded by kMaxBufferBytes either way.
 inline constexpr int kMaxSourceSide = 1 << 24;
-inline constexpr int kMaxDestSide = 1 << 15;
+inline constexpr int kMaxDestSide = 1 << 24;
 inline constexpr std::uint64_t kMaxBufferBytes = std::uint64_t(1) << 30;
 
 // Checks sizes, box and window; throws effnet::Error (ERR_INPUT_SHAPE for inconsistent parameters,
