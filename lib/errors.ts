@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'ERR_WEIGHTS_UNEXPECTED'
   /** A tensor has a different shape than the architecture needs. */
   | 'ERR_WEIGHTS_SHAPE'
+  /** A tensor holds NaN or infinity, or a BN running_var is negative (logits would be NaN). */
+  | 'ERR_WEIGHTS_VALUE'
   /** The file is for another variant (e.g. b3 weights loaded as b0). */
   | 'ERR_WEIGHTS_VARIANT'
   /**
@@ -58,6 +60,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_WEIGHTS_MISSING',
   'ERR_WEIGHTS_UNEXPECTED',
   'ERR_WEIGHTS_SHAPE',
+  'ERR_WEIGHTS_VALUE',
   'ERR_WEIGHTS_VARIANT',
   'ERR_WEIGHTS_DOWNLOAD',
   'ERR_INPUT_SHAPE',

@@ -3,7 +3,7 @@
 // errors, bounded window and early exit.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EfficientNet, type ClassifyManyItem } from '../lib';
 import { Batcher, resolveBatching } from '../lib/batcher';
 
@@ -35,14 +35,22 @@ describe('Batcher', () => {
   });
 
   it('goes as soon as maxBatch images wait, queues while a run is busy and sends the queue right after', async () => {
-    const { run, sizes } = fakeRunner(30);
-    const b = new Batcher(run, 1, 1, { maxBatch: 2, maxWaitMs: 1000 });
-    const started = Date.now();
-    const all = Promise.all([1, 2, 3, 4, 5].map((v) => b.submit(Float32Array.of(v), 1)));
-    const out = await all;
-    expect(out.map((o) => o[0])).toEqual([2, 4, 6, 8, 10]);
-    expect(sizes).toEqual([2, 2, 1]); // the last one did not wait 1000 ms: it left when the run ended
-    expect(Date.now() - started).toBeLessThan(900);
+    // Fake timers: the clock moves only when the test says so, so "did not wait maxWaitMs" is a
+    // fact about the schedule, not about how busy the machine is.
+    vi.useFakeTimers();
+    try {
+      const { run, sizes } = fakeRunner(30);
+      const b = new Batcher(run, 1, 1, { maxBatch: 2, maxWaitMs: 1000 });
+      let settled = false;
+      const all = Promise.all([1, 2, 3, 4, 5].map((v) => b.submit(Float32Array.of(v), 1))).finally(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(3 * 30); // three runs of 30 ms, far short of maxWaitMs
+      expect(settled).toBe(true); // the last one left when the run ended, without waiting 1000 ms
+      const out = await all;
+      expect(out.map((o) => o[0])).toEqual([2, 4, 6, 8, 10]);
+      expect(sizes).toEqual([2, 2, 1]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('splits a request larger than maxBatch across runs and reassembles it in order', async () => {

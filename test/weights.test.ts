@@ -136,10 +136,9 @@ describe('seeded state dict', () => {
     expect(stem.std).toBeLessThan(1.2 * Math.sqrt(1 / 27));
     expect(stats('classifier.1.bias').max).not.toBe(0);
   });
-  it('B7 in under 3 s', () => {
-    const t0 = performance.now();
+  // How long B7 takes is measured by bench/load-timing.mjs, not asserted here.
+  it('makes B7 (66M parameters)', () => {
     const sd = seededStateDict(archForVariant('b7'), 1);
-    expect(performance.now() - t0).toBeLessThan(3000);
     expect(sd.get('classifier.1.weight')!.shape).toEqual([1000, 2560]);
   });
 });
@@ -246,6 +245,17 @@ describe('BN folding', () => {
     params.set('head.bn.running_mean', new Float32Array(3));
     expectCode(() => foldBatchNorm(b0, params), 'ERR_WEIGHTS_SHAPE', /head\.bn\.running_mean has 3 elements/);
     expect(() => foldBatchNorm(b0, params, { eps: -1 })).toThrow(RangeError);
+  });
+  it.each([
+    ['NaN in a conv weight', 'blocks.3.1.expand.conv.weight', 17, Number.NaN, /blocks\.3\.1\.expand\.conv\.weight holds NaN at index 17/],
+    ['+Infinity in a BN bias', 'head.bn.bias', 0, Number.POSITIVE_INFINITY, /head\.bn\.bias holds Infinity at index 0/],
+    ['-Infinity in the classifier', 'classifier.weight', 999, Number.NEGATIVE_INFINITY, /classifier\.weight holds -Infinity at index 999/],
+    ['NaN in an SE bias', 'blocks.6.0.se.expand.bias', 5, Number.NaN, /se\.expand\.bias holds NaN/],
+    ['a negative running_var', 'blocks.1.0.dw.bn.running_var', 3, -0.5, /negative variance -0\.5 at index 3/],
+  ])('refuses %s with ERR_WEIGHTS_VALUE naming it', (_what, name, index, value, message) => {
+    const params = resolveParams(b0, seededStateDict(b0, 4));
+    params.get(name)![index] = value;
+    expectCode(() => foldBatchNorm(b0, params), 'ERR_WEIGHTS_VALUE', message);
   });
   it.each([
     ['b0', 'torchvision', 1e-5],

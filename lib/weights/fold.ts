@@ -51,6 +51,30 @@ export function defaultBnEps(variant: VariantName | 'custom', format: WeightForm
 }
 
 /**
+ * Refuses values that would silently turn every logit into NaN: a NaN or infinite weight, or a
+ * negative BN running_var (sqrt of a negative). One pass per tensor: `x * 0` is 0 for every finite
+ * x and NaN otherwise, so a plain sum finds a bad value without a branch per element; the index is
+ * only looked for once the sum says there is one. Measured cost: see bench/RESULTS.md
+ * ("load-time value scan").
+ *
+ * @throws EfficientNetError ERR_WEIGHTS_VALUE naming the parameter, the index and the value
+ */
+export function checkValues(name: string, v: Float32Array): void {
+  let poison = 0;
+  for (let i = 0; i < v.length; i++) poison += v[i]! * 0;
+  if (poison !== 0) {
+    const i = v.findIndex((x) => !Number.isFinite(x));
+    throw new EfficientNetError('ERR_WEIGHTS_VALUE', `parameter ${name} holds ${v[i]} at index ${i}: the weights are corrupt or diverged`);
+  }
+  if (name.endsWith('.running_var')) {
+    const i = v.findIndex((x) => x < 0);
+    if (i >= 0) {
+      throw new EfficientNetError('ERR_WEIGHTS_VALUE', `parameter ${name} holds the negative variance ${v[i]} at index ${i}`);
+    }
+  }
+}
+
+/**
  * Fold one conv + BN.
  *
  * @param weight - conv weight, output channel major (OIHW or [out, in])
@@ -115,6 +139,7 @@ export function foldBatchNorm(
     if (v.length !== numel(shape)) {
       throw new EfficientNetError('ERR_WEIGHTS_SHAPE', `parameter ${name} has ${v.length} elements, expected [${shape.join(', ')}]`);
     }
+    checkValues(name, v);
     return v;
   };
   const out: FoldedParams = new Map();
