@@ -110,6 +110,27 @@ export class EfficientNetError extends Error {
 }
 
 /**
+ * Cuts a piece of untrusted input (a header, a shape) for an error message to `max` characters,
+ * saying the total length, so a hostile file cannot make a megabyte message.
+ *
+ * @param text - the input, as text
+ * @param max - the most characters shown (default 120)
+ * @returns the text, or `first max characters… (N characters)`
+ * @throws never
+ */
+export function clipInput(text: string, max = 120): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
+/**
+ * {@link clipInput} in quotes, for names: `'name'`, or `'first max characters…' (N characters)`.
+ * @throws never
+ */
+export function quoteInput(text: string, max = 120): string {
+  return text.length <= max ? `'${text}'` : `'${text.slice(0, max)}…' (${text.length} characters)`;
+}
+
+/**
  * A short human description of a value for error messages: its type and, for small values,
  * the value itself ("number 1.5", "string 'b9'", "array of length 3", "null").
  *

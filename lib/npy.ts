@@ -3,7 +3,8 @@
  * `np.save(path, x.astype(np.float32))` writes. Used by `efficientnet run` to exchange batches and
  * logits with Python.
  */
-import { EfficientNetError } from './errors';
+import { EfficientNetError, quoteInput } from './errors';
+import { parseNpyHeader, type NpyHeader } from './npy-header';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
@@ -45,26 +46,19 @@ export function parseNpy(bytes: Uint8Array, what = 'the .npy input'): NpyArray {
   if (dataStart > bytes.length) fail(`${what} is truncated: its header claims ${headerLen} bytes`);
   const header = Buffer.from(bytes.subarray(headerStart, dataStart)).toString(major === 3 ? 'utf8' : 'latin1');
 
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    fail(`${what} has a malformed .npy header: ${JSON.stringify(header.trim())}`);
+  let parsed: NpyHeader;
+  try {
+    parsed = parseNpyHeader(header);
+  } catch (err) {
+    fail(`${what} has a malformed .npy header: ${(err as Error).message}`);
   }
+  const { descr, fortranOrder, shape } = parsed;
   if (descr !== '<f4' && descr !== '|f4' && descr !== 'float32') {
-    fail(`${what} holds dtype '${descr}'; only float32 ('<f4') is supported: save it with x.astype(np.float32)`);
+    fail(`${what} holds dtype ${quoteInput(descr, 20)}; only float32 ('<f4') is supported: save it with x.astype(np.float32)`);
   }
-  if (fortran === 'True') {
+  if (fortranOrder) {
     fail(`${what} is in Fortran order; save a C-order array (np.ascontiguousarray(x))`);
   }
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => {
-      if (!/^\d+$/.test(s)) fail(`${what} has a malformed shape (${shapeText}) in its .npy header`);
-      return Number(s);
-    });
   const count = shape.reduce((a, b) => a * b, 1);
   const byteLength = count * 4;
   if (bytes.length - dataStart !== byteLength) {

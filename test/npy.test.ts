@@ -39,6 +39,16 @@ describe('npy', () => {
     ['short data', npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", 8), /should hold 3 float32 values/],
     ['bad header', npyWithHeader('{garbage}', 8), /malformed \.npy header/],
     ['bad version', npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 8, 9), /version 9\.0/],
+    // The header is a dict literal parsed strictly: junk the old pattern matching let through.
+    ['junk before a key', npyWithHeader("{x'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 8), /expected a quoted string at character 1/],
+    ['junk between entries', npyWithHeader("{'descr': '<f4' junk, 'fortran_order': False, 'shape': (2,), }", 8), /expected ',' or '}'/],
+    ['an unknown key', npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}", 8), /unexpected key "x"/],
+    ['a duplicate key', npyWithHeader("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 8), /duplicate key 'descr'/],
+    ['a missing key', npyWithHeader("{'descr': '<f4', 'shape': (2,), }", 8), /missing key 'fortran_order'/],
+    ['(2) for a 1-d shape', npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2), }", 8), /trailing comma/],
+    ['text after the dict', npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), } x", 8), /unexpected text after the dict/],
+    ['a negative dimension', npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", 8), /non-negative integer/],
+    ['65 dimensions', npyWithHeader(`{'descr': '<f4', 'fortran_order': False, 'shape': (${'1, '.repeat(65)}), }`, 4), /more than 64 dimensions/],
   ])('rejects %s with ERR_NPY_FORMAT', (_name, bytes, message) => {
     let caught: unknown;
     try {
@@ -49,6 +59,19 @@ describe('npy', () => {
     expect(caught).toBeInstanceOf(EfficientNetError);
     expect((caught as EfficientNetError).code).toBe('ERR_NPY_FORMAT');
     expect((caught as Error).message).toMatch(message);
+  });
+
+  it('keeps the message short for a header with a million dimensions', () => {
+    const header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${'1, '.repeat(1_000_000)}), }`;
+    const bytes = npyWithHeader(header, 4, 2);
+    let message = '';
+    try {
+      parseNpy(bytes, 'x.npy');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/more than 64 dimensions/);
+    expect(message.length).toBeLessThan(400);
   });
 
   it('rejects a truncated header length', () => {

@@ -106,9 +106,24 @@ describe('hostile files -> ERR_WEIGHTS_FORMAT', () => {
     ['trailing bytes', rawSafetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32Bytes(4)), /8 trailing bytes/],
     ['metadata not strings', rawSafetensors({ __metadata__: { a: 1 } }), /__metadata__ value 'a' must be a string/],
     ['metadata not an object', rawSafetensors({ __metadata__: 'x' }), /__metadata__ must be an object/],
+    // Hostile nesting and length: a short message, never a RangeError from describing the value.
+    ['shape nested 5000 deep', rawSafetensors(`{"w":{"dtype":"F32","shape":${'['.repeat(5000)}${']'.repeat(5000)},"data_offsets":[0,0]}}`), /shape (\[{120}… \(10000 characters\)|array of length 1) is not a list/],
+    ['shape nested 1000 deep', rawSafetensors(`{"w":{"dtype":"F32","shape":${'['.repeat(1000)}${']'.repeat(1000)},"data_offsets":[0,0]}}`), /shape \[{120}… \(2000 characters\) is not a list/],
+    ['a 100000-character tensor name', rawSafetensors({ ['n'.repeat(100_000)]: 3 }), /tensor 'n{120}…' \(100000 characters\): entry is not an object/],
   ];
   it.each(cases)('%s', (_name, bytes, message) => {
     expectFormatError(bytes, message);
+  });
+  it('keeps every message of the hostile cases under 400 characters', () => {
+    for (const [, bytes] of cases) {
+      let message = '';
+      try {
+        parseSafetensors(bytes);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message.length).toBeLessThan(400);
+    }
   });
   it('every message starts with a common prefix a user can search for', () => {
     expectFormatError(new Uint8Array(3), /^invalid safetensors file: /);

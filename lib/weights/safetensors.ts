@@ -7,7 +7,7 @@
  * with which tensor: a weight file is untrusted input.
  */
 
-import { EfficientNetError } from '../errors';
+import { clipInput, describeValue, EfficientNetError, quoteInput } from '../errors';
 
 /** Dtypes this reader converts (F16/BF16 become float32 on read). */
 export type Dtype = 'F32' | 'F16' | 'BF16' | 'I64';
@@ -98,11 +98,13 @@ export function floatToBf16Bits(v: number): number {
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
+// The JSON of a shape or offsets value, cut short (a hostile header may nest it thousands deep or
+// make it megabytes long; stringifying a deep nest can also overflow the stack).
 function describeShape(shape: unknown): string {
   try {
-    return JSON.stringify(shape);
+    return clipInput(JSON.stringify(shape) ?? describeValue(shape));
   } catch {
-    return String(shape);
+    return describeValue(shape);
   }
 }
 
@@ -163,39 +165,39 @@ export function parseSafetensors(bytes: Uint8Array): Map<string, TensorData> {
     if (name === '__metadata__') {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail('__metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== 'string') throw fail(`__metadata__ value '${k}' must be a string but is ${typeof v}`);
+        if (typeof v !== 'string') throw fail(`__metadata__ value ${quoteInput(k)} must be a string but is ${typeof v}`);
       }
       continue;
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(`tensor '${name}': entry is not an object`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(`tensor ${quoteInput(name)}: entry is not an object`);
     const r = raw as Record<string, unknown>;
     for (const field of ['dtype', 'shape', 'data_offsets']) {
-      if (!(field in r)) throw fail(`tensor '${name}': missing '${field}'`);
+      if (!(field in r)) throw fail(`tensor ${quoteInput(name)}: missing '${field}'`);
     }
     const dtype = r.dtype;
-    if (typeof dtype !== 'string') throw fail(`tensor '${name}': dtype must be a string`);
+    if (typeof dtype !== 'string') throw fail(`tensor ${quoteInput(name)}: dtype must be a string`);
     if (!(dtype in SIZES)) {
-      if (OTHER_DTYPES.has(dtype)) throw fail(`tensor '${name}': dtype ${dtype} is not supported (supported: F32, F16, BF16, I64); convert the file`);
-      throw fail(`tensor '${name}': unknown dtype '${dtype}'`);
+      if (OTHER_DTYPES.has(dtype)) throw fail(`tensor ${quoteInput(name)}: dtype ${dtype} is not supported (supported: F32, F16, BF16, I64); convert the file`);
+      throw fail(`tensor ${quoteInput(name)}: unknown dtype ${quoteInput(dtype)}`);
     }
     const shape = r.shape;
     if (!Array.isArray(shape) || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-      throw fail(`tensor '${name}': shape ${describeShape(shape)} is not a list of at most 8 non-negative integers`);
+      throw fail(`tensor ${quoteInput(name)}: shape ${describeShape(shape)} is not a list of at most 8 non-negative integers`);
     }
     const offs = r.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-      throw fail(`tensor '${name}': data_offsets ${describeShape(offs)} is not a pair of non-negative integers`);
+      throw fail(`tensor ${quoteInput(name)}: data_offsets ${describeShape(offs)} is not a pair of non-negative integers`);
     }
     const [begin, end] = offs as [number, number];
-    if (begin > end) throw fail(`tensor '${name}': data_offsets [${begin}, ${end}] end before they begin`);
+    if (begin > end) throw fail(`tensor ${quoteInput(name)}: data_offsets [${begin}, ${end}] end before they begin`);
     if (end > dataLen) {
-      throw fail(`tensor '${name}': data_offsets [${begin}, ${end}] reach beyond the data section (${dataLen} bytes; truncated file?)`);
+      throw fail(`tensor ${quoteInput(name)}: data_offsets [${begin}, ${end}] reach beyond the data section (${dataLen} bytes; truncated file?)`);
     }
     // end <= dataLen bounds the product, so it cannot overflow before the comparison fails.
     let bytesNeeded = SIZES[dtype as Dtype];
     for (const d of shape as number[]) bytesNeeded *= d;
     if (bytesNeeded !== end - begin) {
-      throw fail(`tensor '${name}': shape ${describeShape(shape)} of ${dtype} needs ${bytesNeeded} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
+      throw fail(`tensor ${quoteInput(name)}: shape ${describeShape(shape)} of ${dtype} needs ${bytesNeeded} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
     }
     entries.push({ name, dtype: dtype as Dtype, shape: (shape as number[]).slice(), begin, end });
   }
@@ -204,8 +206,8 @@ export function parseSafetensors(bytes: Uint8Array): Map<string, TensorData> {
   let pos = 0;
   let prev: Entry | undefined;
   for (const e of sorted) {
-    if (e.begin < pos) throw fail(`tensors '${prev!.name}' [${prev!.begin}, ${prev!.end}] and '${e.name}' [${e.begin}, ${e.end}] overlap`);
-    if (e.begin > pos) throw fail(`bytes ${pos}..${e.begin} of the data section belong to no tensor (before '${e.name}')`);
+    if (e.begin < pos) throw fail(`tensors ${quoteInput(prev!.name)} [${prev!.begin}, ${prev!.end}] and ${quoteInput(e.name)} [${e.begin}, ${e.end}] overlap`);
+    if (e.begin > pos) throw fail(`bytes ${pos}..${e.begin} of the data section belong to no tensor (before ${quoteInput(e.name)})`);
     pos = e.end;
     prev = e;
   }
