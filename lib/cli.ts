@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `efficientnet` command. Exit codes: 0 success, 1 failure (the error's code and message on
- * stderr), 2 usage error (with a hint to --help).
+ * The `efficientnet` command. Exit codes: 0 success, 1 some inputs failed (the error's code and
+ * message on stderr, one line), 2 usage error (one line, with a hint to help). No error prints a
+ * stack trace except a bug of ours ("unexpected error").
  */
 import { EfficientNetError } from './errors';
-import { UsageError, writeOutput } from './cli/io';
+import { fileErrorMessage, UsageError, writeOutput } from './cli/io';
+import { flagNames, unknownMessage } from './cli/parse';
 import { benchCommand, benchHelp } from './cli/bench';
 import { camCommand, camHelp } from './cli/cam';
 import { classifyCommand, classifyHelp } from './cli/classify';
@@ -33,7 +35,12 @@ ${Object.entries(COMMANDS)
   .join('\n')}
   help      help for a command: efficientnet help <command>
 
-Run "efficientnet <command> --help" for a command's options.`;
+Options:
+  -h, --help     this text
+  -v, --version  the package version
+
+Run "efficientnet <command> --help" for a command's options.
+Exit codes: 0 ok, 1 some inputs failed (each named on stderr), 2 usage error.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,12 +55,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'help') {
     const topic = rest[0];
-    if (topic !== undefined && !(topic in COMMANDS)) throw new UsageError(`unknown command "${topic}"`);
-    await writeOutput('-', (topic === undefined ? mainHelp : COMMANDS[topic].help) + '\n');
+    if (topic !== undefined && topic !== 'help' && !(topic in COMMANDS)) {
+      throw new UsageError(unknownMessage('command', topic, Object.keys(COMMANDS)));
+    }
+    await writeOutput('-', (topic === undefined || topic === 'help' ? mainHelp : COMMANDS[topic].help) + '\n');
     return 0;
   }
   const entry = COMMANDS[command];
-  if (entry === undefined) throw new UsageError(`unknown command "${command}"`);
+  if (entry === undefined) throw new UsageError(unknownMessage('command', command, [...Object.keys(COMMANDS), 'help']));
   return entry.run(rest);
 }
 
@@ -63,15 +72,20 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const e = err as Error & { code?: string };
-    if (err instanceof UsageError || e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`efficientnet: ${e.message}\nTry "efficientnet help".\n`);
+    const fileProblem = fileErrorMessage(err);
+    if (err instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`efficientnet: ${e.message} (see "efficientnet help")\n`);
       process.exitCode = 2;
     } else if (err instanceof EfficientNetError) {
-      process.stderr.write(`efficientnet: ${e.code}: ${e.message}\n`);
+      process.stderr.write(`efficientnet: ${e.code}: ${flagNames(e.message)}\n`);
+      process.exitCode = 1;
+    } else if (fileProblem !== undefined) {
+      process.stderr.write(`efficientnet: ${fileProblem}\n`);
       process.exitCode = 1;
     } else if (err instanceof TypeError || err instanceof RangeError) {
-      process.stderr.write(`efficientnet: ${e.message}\n`);
-      process.exitCode = 1;
+      // An option the API refused: name the flag the user typed, not the API's option.
+      process.stderr.write(`efficientnet: ${flagNames(e.message)} (see "efficientnet help")\n`);
+      process.exitCode = 2;
     } else {
       process.stderr.write(`efficientnet: unexpected error: ${e.stack ?? String(err)}\n`);
       process.exitCode = 1;

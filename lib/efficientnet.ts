@@ -297,6 +297,12 @@ export class EfficientNet {
     return kernels === null ? null : kernels.startsWith('cuda') ? 'cuda' : 'cpu';
   }
 
+  /** The storage precision of activations and weights ('fp16' only on CUDA), or null once disposed. */
+  get precision(): 'fp32' | 'fp16' | null {
+    const kernels = this.kernels;
+    return kernels === null ? null : kernels.startsWith('cuda-fp16') ? 'fp16' : 'fp32';
+  }
+
   /** The kernels in use: a CPU level (e.g. "avx512") or "cuda-fp16 sm_90"; null once disposed. */
   get kernels(): string | null {
     return this.#main?.native.kernels ?? null;

@@ -3,10 +3,10 @@
  * side by side with onnxruntime-node on the same weights. The harness lives in lib/bench/; this
  * file only turns the command line into its options and prints the result.
  */
-import { parseArgs } from 'node:util';
 import { TORCHVISION_VARIANTS, type VariantName } from '../arch';
 import { BenchError, DEFAULT_CACHE_DIR, formatReport, Progress, runBench, type BenchOptions, type BenchReport } from '../bench';
 import { numberOption, splitList, UsageError, writeOutput } from './io';
+import { parseCommandArgs } from './parse';
 import { parseVariant } from './variant';
 
 /** The text of `efficientnet help bench`. */
@@ -59,24 +59,20 @@ function seconds(text: string, name: string, min: number): number {
  * @throws {EfficientNetError} from loading or running our model
  */
 export async function benchCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      variant: { type: 'string', default: 'b0' },
-      batch: { type: 'string', default: '1' },
-      threads: { type: 'string' },
-      seconds: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '1' },
-      round: { type: 'string', default: '1' },
-      kernels: { type: 'string', default: 'fast' },
-      seed: { type: 'string', default: '0' },
-      compare: { type: 'string' },
-      cache: { type: 'string' },
-      python: { type: 'string' },
-      json: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values } = parseCommandArgs(argv, {
+    variant: { type: 'string', default: 'b0' },
+    batch: { type: 'string', default: '1' },
+    threads: { type: 'string' },
+    seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '1' },
+    round: { type: 'string', default: '1' },
+    kernels: { type: 'string', default: 'fast' },
+    seed: { type: 'string', default: '0' },
+    compare: { type: 'string' },
+    cache: { type: 'string' },
+    python: { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     await writeOutput('-', benchHelp + '\n');

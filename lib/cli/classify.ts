@@ -3,10 +3,10 @@
  * the order given. A file that fails gets an error line and the others still get their answers;
  * the exit code is 1 if any failed.
  */
-import { parseArgs } from 'node:util';
 import { Progress } from '../bench/progress';
 import { UsageError } from './io';
-import { countOption, IMAGE_FLAGS, IMAGE_FLAGS_HELP, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP, resizeOption } from './model-flags';
+import { flagNames, parseCommandArgs } from './parse';
+import { countOption, IMAGE_FLAGS, IMAGE_FLAGS_HELP, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP, imageOptions } from './model-flags';
 
 export const classifyHelp = `Usage: efficientnet classify IMAGE... [--weights FILE|ID | --random] [options]
 
@@ -27,19 +27,14 @@ ${IMAGE_FLAGS_HELP}
 const PROGRESS_MIN_FILES = 5;
 
 export async function classifyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      ...MODEL_FLAGS,
-      ...IMAGE_FLAGS,
-      top: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      concurrency: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(argv, {
+    ...MODEL_FLAGS,
+    ...IMAGE_FLAGS,
+    top: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    concurrency: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, true);
   if (values.help) {
     process.stdout.write(classifyHelp + '\n');
     return 0;
@@ -47,7 +42,7 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('no image files given');
   const topK = countOption(values.top, 'top', 5);
   const concurrency = countOption(values.concurrency, 'concurrency', 16);
-  const resize = resizeOption(values.resize);
+  const imageOpts = imageOptions(values);
   const model = await loadModel(values);
   const progress = new Progress(process.stderr, process.stderr.isTTY === true && positionals.length >= PROGRESS_MIN_FILES);
   if (model.random) progress.line('efficientnet: note: --random weights: the labels below are meaningless');
@@ -55,14 +50,14 @@ export async function classifyCommand(argv: string[]): Promise<number> {
   let done = 0;
   const started = Date.now();
   try {
-    const items = model.classifyMany(positionals, { topK, concurrency, preprocess: { resize } });
+    const items = model.classifyMany(positionals, { topK, concurrency, preprocess: imageOpts });
     for await (const item of items) {
       const file = positionals[item.index];
       done++;
       if (item.error) {
         failed++;
         if (values.json) process.stdout.write(JSON.stringify({ file, error: { code: item.error.code, message: item.error.message } }) + '\n');
-        progress.line(`efficientnet: ${file}: ${item.error.code}: ${item.error.message}`);
+        progress.line(`efficientnet: ${file}: ${item.error.code}: ${flagNames(item.error.message)}`);
       } else if (values.json) {
         process.stdout.write(JSON.stringify({ file, predictions: item.result, ...(model.random ? { random: true } : {}) }) + '\n');
       } else {

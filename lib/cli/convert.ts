@@ -1,8 +1,7 @@
 /** `efficientnet convert IN OUT.safetensors`: a .pth (or .safetensors) state dict to safetensors. */
-import { promises as fs } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isPth, parsePth, parseSafetensors, writeSafetensors } from '../weights';
-import { UsageError, writeOutput } from './io';
+import { readInput, UsageError, writeOutput } from './io';
+import { parseCommandArgs } from './parse';
 
 export const convertHelp = `Usage: efficientnet convert IN.pth OUT.safetensors
 
@@ -15,19 +14,14 @@ Options:
   -h, --help         this text`;
 
 export async function convertCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h', default: false } },
-  });
+  const { values, positionals } = parseCommandArgs(argv, { help: { type: 'boolean', short: 'h', default: false } }, true);
   if (values.help) {
     process.stdout.write(convertHelp + '\n');
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError('convert takes an input and an output file');
   const [input, output] = positionals as [string, string];
-  const bytes = await fs.readFile(input);
+  const bytes = await readInput(input);
   const tensors = isPth(bytes) ? parsePth(bytes) : parseSafetensors(bytes);
   await writeOutput(output, writeSafetensors(tensors, { format: 'pt' }));
   return 0;

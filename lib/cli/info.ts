@@ -1,7 +1,7 @@
 /** `efficientnet info`: what this machine and this build can do. */
-import { parseArgs } from 'node:util';
 import { getNative, nativeOrigin, type CudaInfo } from '../native';
 import { writeOutput } from './io';
+import { parseCommandArgs } from './parse';
 
 export const infoHelp = `Usage: efficientnet info [--json]
 
@@ -26,11 +26,7 @@ function describeCuda(cuda: CudaInfo): string {
 }
 
 export async function infoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-  });
+  const { values } = parseCommandArgs(argv, { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } });
   if (values.help) {
     await writeOutput('-', infoHelp + '\n');
     return 0;

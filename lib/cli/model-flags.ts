@@ -6,6 +6,7 @@ import { EfficientNet, type LoadOptions } from '../efficientnet';
 import { isWeightSourceId } from '../weights';
 import { numberOption, UsageError } from './io';
 import { parseVariant } from './variant';
+import { DEFAULT_MAX_PIXELS } from '../image/decode';
 import { announcePretrained } from './weights';
 
 /** parseArgs option specs for the model flags. */
@@ -24,6 +25,7 @@ export const MODEL_FLAGS = {
 /** parseArgs option spec of the image commands' resampler flag. */
 export const IMAGE_FLAGS = {
   resize: { type: 'string', default: 'sharp' },
+  'max-pixels': { type: 'string' },
 } as const;
 
 /** The help lines for {@link MODEL_FLAGS}. */
@@ -39,7 +41,8 @@ export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default b0, or 
   --precision P      fp32 (default) or fp16 (cuda only)`;
 
 /** The help line for {@link IMAGE_FLAGS}. */
-export const IMAGE_FLAGS_HELP = `  --resize R         sharp (default, fast) or pil (bit-exact torchvision resampling)`;
+export const IMAGE_FLAGS_HELP = `  --resize R         sharp (default, fast) or pil (bit-exact torchvision resampling)
+  --max-pixels N     refuse images with more pixels (decompression-bomb guard; default ${DEFAULT_MAX_PIXELS})`;
 
 /** Parsed values of {@link MODEL_FLAGS}. */
 export interface ModelFlagValues {
@@ -55,12 +58,15 @@ export interface ModelFlagValues {
 }
 
 /**
- * The --resize value, checked.
- * @throws {UsageError} for anything but sharp or pil
+ * The image flags' values, checked, as the API's preprocess options.
+ * @throws {UsageError} for a --resize other than sharp or pil, or a --max-pixels that is not a
+ *   positive integer
  */
-export function resizeOption(value: string): 'sharp' | 'pil' {
-  if (value !== 'sharp' && value !== 'pil') throw new UsageError(`--resize must be sharp or pil, got "${value}"`);
-  return value;
+export function imageOptions(values: { resize: string; 'max-pixels'?: string }): { resize: 'sharp' | 'pil'; maxPixels?: number } {
+  const resize = values.resize;
+  if (resize !== 'sharp' && resize !== 'pil') throw new UsageError(`--resize must be sharp or pil, got "${resize}"`);
+  if (values['max-pixels'] === undefined) return { resize };
+  return { resize, maxPixels: countOption(values['max-pixels'], 'max-pixels', 0) };
 }
 
 /**

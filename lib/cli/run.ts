@@ -1,8 +1,8 @@
 /** `efficientnet run`: a float32 NCHW .npy batch in, float32 logits .npy out (for Python interop). */
-import { parseArgs } from 'node:util';
 import { EfficientNetError } from '../errors';
 import { encodeNpy, parseNpy } from '../npy';
 import { readInput, UsageError, writeOutput } from './io';
+import { parseCommandArgs } from './parse';
 import { loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP } from './model-flags';
 
 export const runHelp = `Usage: efficientnet run [--weights FILE|ID | --random] --input X.npy --output Y.npy [options]
@@ -15,18 +15,16 @@ Options:
 ${MODEL_FLAGS_HELP}
   --input FILE       the .npy batch
   --output FILE      where to write the logits .npy
+  -q, --quiet        no summary line on stderr
   -h, --help         this text`;
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      ...MODEL_FLAGS,
-      input: { type: 'string' },
-      output: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values } = parseCommandArgs(argv, {
+    ...MODEL_FLAGS,
+    input: { type: 'string' },
+    output: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) {
     await writeOutput('-', runHelp + '\n');
@@ -46,8 +44,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const model = await loadModel(values, { resolution: x.shape[2] });
   try {
+    if (model.random && !values.quiet) process.stderr.write('efficientnet: note: --random weights: the logits are meaningless\n');
+    const started = performance.now();
     const logits = await model.run({ data: x.data, dims: x.shape });
+    const ms = performance.now() - started;
     await writeOutput(values.output, encodeNpy({ shape: [...logits.dims], data: logits.data }));
+    if (!values.quiet) {
+      const weights = model.random ? 'random init' : (values.weights ?? `pretrained ${values.variant ?? 'b0'}`);
+      process.stderr.write(
+        `efficientnet: [${x.shape.join(', ')}] -> logits [${logits.dims.join(', ')}] in ${ms.toFixed(0)} ms (weights: ${weights}; ${model.kernels ?? model.device} kernels) -> ${values.output === '-' ? 'standard output' : values.output}\n`,
+      );
+    }
   } finally {
     model.dispose();
   }

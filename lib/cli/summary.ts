@@ -1,8 +1,8 @@
 /** `efficientnet summary`: the architecture, parameter and multiply-add counts per variant. */
-import { parseArgs } from 'node:util';
 import { TORCHVISION_VARIANTS, formatSummary, formatSummaryJson, isVariantName, resolveArch, summarize } from '../arch';
 import type { CustomScaling } from '../arch';
 import { numberOption, UsageError, writeOutput } from './io';
+import { parseCommandArgs } from './parse';
 
 export const summaryHelp = `Usage: efficientnet summary [b0 … b7 | b8 | l2 | all ...] [options]
 
@@ -18,20 +18,15 @@ Options:
   -h, --help                           this text`;
 
 export async function summaryCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      width: { type: 'string' },
-      depth: { type: 'string' },
-      resolution: { type: 'string' },
-      phi: { type: 'string' },
-      classes: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(argv, {
+    width: { type: 'string' },
+    depth: { type: 'string' },
+    resolution: { type: 'string' },
+    phi: { type: 'string' },
+    classes: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, true);
   if (values.help) {
     await writeOutput('-', summaryHelp + '\n');
     return 0;

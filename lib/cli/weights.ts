@@ -3,7 +3,6 @@
  * their cache. Also the stderr note the model commands print when they use pretrained weights.
  */
 import { statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { formatTable } from '../text-table';
 import {
   cachedWeightsPath,
@@ -15,6 +14,7 @@ import {
   type WeightSource,
 } from '../weights';
 import { UsageError, writeOutput } from './io';
+import { parseCommandArgs } from './parse';
 
 export const weightsHelp = `Usage: efficientnet weights list [--json]
        efficientnet weights fetch ID
@@ -64,16 +64,11 @@ export function announcePretrained(id: string, variant: string | undefined): str
 }
 
 export async function weightsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      variant: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values, positionals } = parseCommandArgs(argv, {
+    variant: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, true);
   const [action, id, ...extra] = positionals;
   if (values.help || action === undefined) {
     process.stdout.write(weightsHelp + '\n');
