@@ -63,6 +63,7 @@ import {
   defaultBnEps,
   defaultsFromFileName,
   detectFormat,
+  identifyVariant,
   numClassesOf,
   fetchWeightsShowingProgress,
   pretrainedSource,
@@ -194,7 +195,7 @@ export class EfficientNet {
     for (const key of Object.keys(options)) {
       if (!LOAD_KEYS.has(key)) throw invalidParameterError('options', `only ${[...LOAD_KEYS].join(', ')}`, key, 'type');
     }
-    const variant = options.variant ?? 'b0';
+    let variant = options.variant ?? 'b0';
     const format = options.format ?? 'auto';
     if (!is.inArray(format, ['auto', ...WEIGHT_FORMATS] as const)) {
       throw invalidParameterError('options.format', "'auto', 'torchvision', 'timm' or 'lukemelas'", format);
@@ -246,6 +247,12 @@ export class EfficientNet {
     const tensors = await readTensors(arch, origin, weightFormat);
     if (origin.kind !== 'random') {
       if (format === 'auto') weightFormat = source?.format ?? detectFormat([...tensors.keys()]);
+      // No variant asked for: the weights say which one they are (B0 when they are none of B0-B7).
+      const found = options.variant === undefined && !source ? identifyVariant(tensors, weightFormat, options.numClasses) : undefined;
+      if (found !== undefined && found !== variant) {
+        variant = found;
+        arch = resolveArch(variant, { numClasses: options.numClasses });
+      }
       if (options.numClasses === undefined) {
         const fromFile = numClassesOf(tensors, weightFormat);
         if (fromFile !== undefined && fromFile !== arch.numClasses) {

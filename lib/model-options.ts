@@ -10,7 +10,10 @@ import type { WeightFormat } from './weights';
 
 /** Options of {@link EfficientNet.load}. */
 export interface LoadOptions {
-  /** 'b0' … 'b7' (also 'b8', 'l2'), or a custom scaling `{ width, depth, resolution }` / `{ phi }`. Default 'b0'. */
+  /**
+   * 'b0' … 'b7' (also 'b8', 'l2'), or a custom scaling `{ width, depth, resolution }` / `{ phi }`.
+   * Default: the variant the weights are (from their shapes; an id's own variant), else 'b0'.
+   */
   variant?: VariantName | CustomScaling;
   /**
    * The weights: a .safetensors or PyTorch .pth file (path or bytes; read without running code),

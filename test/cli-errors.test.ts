@@ -4,7 +4,10 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EfficientNet } from '../lib';
+import { archForVariant } from '../lib/arch';
 import { encodeNpy } from '../lib/npy';
+import { seededStateDict, writeSafetensors } from '../lib/weights';
 import { cli } from './helpers/cli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'effnet-cli-errors-'));
@@ -77,5 +80,30 @@ describe('CLI errors: exit code, one stderr line, no stack', () => {
       expect(cli(['cam', photo, '--random', '--out', out]).code).toBe(0);
       expect(require('node:fs').readFileSync(out).subarray(0, magic.length / 2).toString('hex')).toBe(magic);
     }
+  });
+});
+
+describe('the variant comes from the weights when --variant is not given', () => {
+  const b3 = path.join(dir, 'b3.safetensors');
+  writeFileSync(b3, writeSafetensors(seededStateDict(archForVariant('b3'), 1)));
+
+  it('API: load() without variant takes the weights\' variant and its resolution', async () => {
+    const model = await EfficientNet.load({ weights: b3 });
+    expect(model.arch.variant).toBe('b3');
+    expect(model.resolution).toBe(300);
+    model.dispose();
+  });
+
+  it('CLI: says so on stderr and classifies', () => {
+    const r = cli(['classify', photo, '--weights', b3, '--top', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/holds efficientnet_b3; using variant b3 \(--variant to choose\)/);
+  });
+
+  it('CLI: an explicit --variant that does not fit names the flag and the variant to ask for', () => {
+    const r = cli(['classify', photo, '--weights', b3, '--variant', 'b0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/weights look like efficientnet_b3 but variant b0 was requested in --variant .*ask for b3/);
   });
 });

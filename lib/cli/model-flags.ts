@@ -29,7 +29,7 @@ export const IMAGE_FLAGS = {
 } as const;
 
 /** The help lines for {@link MODEL_FLAGS}. */
-export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default b0, or the variant of a --weights id)
+export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default: the variant the weights are, else b0)
   --weights FILE|ID  a .safetensors or .pth file, or a weights id (efficientnet weights list);
                      default: the variant's pretrained ImageNet weights (fetched on first use)
   --random           the seeded random init instead of weights (for testing: answers are meaningless)
@@ -92,7 +92,7 @@ export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions
   if (!['fp32', 'fp16'].includes(values.precision)) {
     throw new UsageError(`--precision must be fp32 or fp16, got "${values.precision}"`);
   }
-  return EfficientNet.load({
+  const model = await EfficientNet.load({
     variant,
     weights,
     format: values.format as NonNullable<LoadOptions['format']>,
@@ -103,6 +103,10 @@ export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions
     precision: values.precision as 'fp32' | 'fp16',
     ...extra,
   });
+  if (variant === undefined && values.weights !== undefined && !isWeightSourceId(values.weights)) {
+    process.stderr.write(`efficientnet: note: ${values.weights} holds ${model.arch.name}; using variant ${model.arch.variant} (--variant to choose)\n`);
+  }
+  return model;
 }
 
 /**

@@ -107,6 +107,7 @@ export function parseCommandArgs<O extends Options>(
 
 // The API options the CLI's flags set, by the flag's name.
 const FLAG_OF: Record<string, string> = {
+  variant: 'variant',
   topK: 'top',
   classIndex: 'class',
   alpha: 'alpha',

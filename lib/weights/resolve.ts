@@ -6,7 +6,7 @@
 import { EfficientNetError } from '../errors';
 import { expectedParams } from '../arch/params';
 import { archForVariant, type ArchSpec } from '../arch/spec';
-import { VARIANT_NAMES } from '../arch/variants';
+import { VARIANT_NAMES, type VariantName } from '../arch/variants';
 import { detectFormat, FORMAT_KEYS, keyMap, WEIGHT_FORMATS, type WeightFormat } from './key-maps';
 import type { TensorData } from './safetensors';
 
@@ -74,7 +74,7 @@ function archSignature(arch: ArchSpec): Signature {
 }
 
 /** Which table variant the file's tensors match exactly (all keys and shapes), if any. */
-function guessVariant(tensors: ReadonlyMap<string, TensorData>, format: WeightFormat, sig: Signature, numClasses: number): string | undefined {
+function guessVariant(tensors: ReadonlyMap<string, TensorData>, format: WeightFormat, sig: Signature, numClasses: number): VariantName | undefined {
   for (const v of VARIANT_NAMES) {
     const a = archForVariant(v, { numClasses });
     const s = archSignature(a);
@@ -84,9 +84,30 @@ function guessVariant(tensors: ReadonlyMap<string, TensorData>, format: WeightFo
       const t = tensors.get(map.get(p.name)!);
       return t !== undefined && sameShape(t.shape, p.shape);
     });
-    if (all) return a.name;
+    if (all) return v;
   }
   return undefined;
+}
+
+/**
+ * The variant (B0…B7) a state dict is, from its stem width, block counts and every shape; undefined
+ * when it is none of them (a custom scaling, or not an EfficientNet).
+ *
+ * @param tensors - name -> tensor
+ * @param format - the key naming ('auto' detects it)
+ * @param numClasses - the classifier width to assume (default: read from the file, else 1000)
+ * @returns the variant, or undefined
+ * @throws EfficientNetError ERR_WEIGHTS_FORMAT when the naming cannot be detected
+ */
+export function identifyVariant(
+  tensors: ReadonlyMap<string, TensorData>,
+  format: WeightFormat | 'auto' = 'auto',
+  numClasses?: number,
+): VariantName | undefined {
+  const fmt = format === 'auto' ? detectFormat(tensors.keys()) : format;
+  const sig = signatureOf(tensors, fmt);
+  if (sig.stem === undefined) return undefined;
+  return guessVariant(tensors, fmt, sig, numClasses ?? numClassesOf(tensors, fmt) ?? 1000);
 }
 
 /**
@@ -122,10 +143,12 @@ export function resolveParams(
     const facts = `stem ${sig.stem}, ${sig.repeats.reduce((a, b) => a + b, 0)} blocks (${sig.repeats.join(',')} per stage)`;
     const wanted = `stem ${want.stem}, ${want.repeats.reduce((a, b) => a + b, 0)} blocks (${want.repeats.join(',')})`;
     const requested = arch.variant === 'custom' ? arch.name : `variant ${arch.variant}`;
+    const guessName = guess && archForVariant(guess).name;
     throw new EfficientNetError(
       'ERR_WEIGHTS_VARIANT',
       guess
-        ? `weights look like ${guess} but ${requested} was requested (file: ${facts}; expected ${wanted})`
+        ? `weights look like ${guessName} but ${requested} was requested in options.variant (file: ${facts}; expected ${wanted}); ` +
+          `ask for ${guess}, or leave the variant out to take the one the weights are`
         : `weights do not fit ${requested}: the file has ${facts}, expected ${wanted}; it matches no known variant`,
     );
   }
