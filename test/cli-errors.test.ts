@@ -1,6 +1,6 @@
 // Every mistake a person makes at the command line: the exit code (0 ok, 1 some inputs failed,
 // 2 usage), exactly one line on stderr that says what is wrong, and never a line of a stack trace.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,7 +78,7 @@ describe('CLI errors: exit code, one stderr line, no stack', () => {
     for (const [ext, magic] of [['jpg', 'ffd8ff'], ['webp', '52494646'], ['png', '89504e47']] as const) {
       const out = path.join(dir, `cam.${ext}`);
       expect(cli(['cam', photo, '--random', '--out', out]).code).toBe(0);
-      expect(require('node:fs').readFileSync(out).subarray(0, magic.length / 2).toString('hex')).toBe(magic);
+      expect(readFileSync(out).subarray(0, magic.length / 2).toString('hex')).toBe(magic);
     }
   });
 });
@@ -105,5 +105,45 @@ describe('the variant comes from the weights when --variant is not given', () =>
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/weights look like efficientnet_b3 but variant b0 was requested in --variant .*ask for b3/);
+  });
+});
+
+describe('folders of photos', () => {
+  const photos = path.join(dir, 'photos');
+  const images = path.join(__dirname, 'fixtures/images');
+  mkdirSync(path.join(photos, 'sub'), { recursive: true });
+  for (const f of ['rocket-adobergb.jpg', 'coffee-square.png']) copyFileSync(path.join(images, f), path.join(photos, f));
+  copyFileSync(path.join(images, 'chelsea-exif8.png'), path.join(photos, 'sub', 'chelsea-exif8.png'));
+  copyFileSync(path.join(images, 'coffee-square.png'), path.join(photos, 'sub', 'coffee-square.png'));
+  writeFileSync(path.join(photos, 'notes.txt'), 'not a photo');
+
+  it('classify FOLDER: its images sorted, non-images and subfolders counted on stderr', () => {
+    const r = cli(['classify', photos, '--random', '--top', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString().trim().split('\n').map((l) => path.basename(l.split('\t')[0]!))).toEqual(['coffee-square.png', 'rocket-adobergb.jpg']);
+    expect(r.stderr).toMatch(/skipped 1 non-image file; 1 subfolder not entered \(-r to recurse\)/);
+  });
+
+  it('classify -r FOLDER: subfolders too, depth first in name order', () => {
+    const r = cli(['classify', '-r', photos, '--random', '--top', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString().trim().split('\n').map((l) => path.relative(photos, l.split('\t')[0]!))).toEqual([
+      'coffee-square.png', 'rocket-adobergb.jpg', path.join('sub', 'chelsea-exif8.png'), path.join('sub', 'coffee-square.png'),
+    ]);
+  });
+
+  it('cam -r FOLDER --out DIR: one PNG per image, same names kept apart', () => {
+    const out = path.join(dir, 'cams');
+    const r = cli(['cam', '-r', photos, '--random', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['chelsea-exif8.png', 'coffee-square-2.png', 'coffee-square.png', 'rocket-adobergb.png']);
+  });
+
+  it('an empty folder is a usage error', () => {
+    const empty = path.join(dir, 'empty');
+    mkdirSync(empty);
+    const r = cli(['classify', empty, '--random']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no images in .*empty/);
   });
 });
