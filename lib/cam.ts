@@ -100,6 +100,13 @@ export interface CamCanvas {
   std: Rgb;
 }
 
+/** 8-bit RGB pixels, row-major. */
+export interface RgbPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
 /**
  * The map in turbo colours blended over the image the network saw (the input de-normalized back
  * to 8-bit RGB), as PNG.
@@ -112,18 +119,30 @@ export interface CamCanvas {
  */
 export async function renderCam(canvas: CamCanvas, map: Float32Array, alpha: number): Promise<Buffer> {
   const { input, size, mean, std } = canvas;
-  const lut = turboTable();
-  const rgb = Buffer.allocUnsafe(size * size * 3);
+  const rgb = new Uint8Array(size * size * 3);
   // x_norm = (x / 255 - mean) / std  =>  x = (x_norm * std + mean) * 255, per channel.
   const a = [std[0] * 255, std[1] * 255, std[2] * 255];
   const b = [mean[0] * 255, mean[1] * 255, mean[2] * 255];
+  for (let i = 0; i < rgb.length; i++) rgb[i] = Math.round(Math.min(Math.max(input[i] * a[i % 3] + b[i % 3], 0), 255));
+  return renderOverlay({ data: rgb, width: size, height: size }, map, alpha);
+}
+
+/**
+ * The map in turbo colours blended over an RGB image of the same size, as PNG.
+ *
+ * @param image - the pixels to draw over
+ * @param map - image.width * image.height values in [0, 1]
+ * @param alpha - weight of the colour map in the blend, 0..1
+ * @returns the PNG bytes
+ * @throws {EfficientNetError} ERR_NATIVE_LOAD when sharp is unavailable
+ */
+export async function renderOverlay(image: RgbPixels, map: Float32Array, alpha: number): Promise<Buffer> {
+  const lut = turboTable();
+  const rgb = Buffer.allocUnsafe(image.width * image.height * 3);
   const keep = 1 - alpha;
   for (let p = 0, i = 0; p < map.length; p++) {
     const colour = Math.round(map[p] * 255) * 3;
-    for (let c = 0; c < 3; c++, i++) {
-      const pixel = Math.min(Math.max(input[i] * a[c] + b[c], 0), 255);
-      rgb[i] = Math.round(keep * pixel + alpha * lut[colour + c]);
-    }
+    for (let c = 0; c < 3; c++, i++) rgb[i] = Math.round(keep * image.data[i] + alpha * lut[colour + c]);
   }
-  return loadSharp()(rgb, { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+  return loadSharp()(rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
 }

@@ -14,7 +14,7 @@
  */
 import { resolveArch, type ArchSpec, type PaddingMode, type PlanOutput } from './arch';
 import { Batcher, resolveBatching, type ResolvedBatching } from './batcher';
-import { rawCam, renderCam, upsampleNormalized } from './cam';
+import { rawCam, renderCam, renderOverlay, upsampleNormalized } from './cam';
 import { topIndices, topPredictions, softmax, type Prediction } from './classify';
 import { defaultPolicy } from './default-policy';
 import { EfficientNetError, checkNumber, invalidParameterError, is } from './errors';
@@ -23,6 +23,7 @@ import {
   policyResolution,
   preprocess,
   preprocessEach,
+  preprocessWhole,
   validatePolicy,
   type ImageSource,
   type PreprocessOptions,
@@ -129,6 +130,7 @@ export class EfficientNet {
   readonly queue: Readonly<ResolvedQueue>;
   #main: Compiled | undefined;
   #features: Promise<Compiled> | undefined;
+  #whole: { key: string; plan: Promise<Compiled> } | undefined;
   #disposed = false;
   readonly #batcher: Batcher | undefined;
   readonly #limit: QueueLimit;
@@ -500,8 +502,12 @@ export class EfficientNet {
   async cam(image: ImageSource | Float32Array | TensorLike, options: CamOptions = {}): Promise<CamResult[]> {
     const stack = new Error();
     const main = this.#live();
-    const o = checkOptions(options, 'options', ['classIndex', 'topK', 'alpha', 'preprocess', 'inputLayout']);
+    const o = checkOptions(options, 'options', ['classIndex', 'topK', 'alpha', 'full', 'preprocess', 'inputLayout']);
     if (Array.isArray(image)) throw invalidParameterError('image', 'one image (cam explains a single image)', image);
+    if (o.full !== undefined && typeof o.full !== 'boolean') throw invalidParameterError('options.full', 'a boolean', o.full);
+    if (o.full === true && typeof image !== 'string' && !(image instanceof Uint8Array)) {
+      throw invalidParameterError('image', 'an image path or encoded bytes (full: true preprocesses the whole photo itself)', image);
+    }
     if (o.classIndex !== undefined && o.topK !== undefined) {
       throw invalidParameterError('options', 'either classIndex or topK', 'both', 'type');
     }
@@ -514,7 +520,10 @@ export class EfficientNet {
           );
     const k = this.#topK(o.topK, 1);
     const alpha = o.alpha === undefined ? 0.5 : checkNumber('options.alpha', o.alpha, 0, 1);
-    return this.#limit.with(() => this.#cam(main, image as ModelInput, o, asked ?? k, alpha, stack));
+    const classes = asked ?? k;
+    return this.#limit.with(() =>
+      o.full === true ? this.#camWhole(image as ImageSource, o, classes, alpha, stack) : this.#cam(main, image as ModelInput, o, classes, alpha, stack),
+    );
   }
 
   // cam() once its options are checked and it holds a slot: `classes` is the asked list or topK.
@@ -532,26 +541,50 @@ export class EfficientNet {
     }
     const out = await this.#execute(main, nhwc, 1, ['logits', 'head_map'], stack);
     const { h, w } = main.outputs.get('head_map')!.shape;
+    const canvas = { input: nhwc, size: this.resolution, mean: this.preprocessing.mean, std: this.preprocessing.std };
+    return this.#camResults(out, h, w, classes, this.resolution, this.resolution, (map) => renderCam(canvas, map, alpha));
+  }
+
+  // cam(..., { full: true }): the whole photo through a plan of its own size, the map over the
+  // photo at its own size and orientation.
+  async #camWhole(image: ImageSource, o: InputOptions, classes: number | number[], alpha: number, stack: Error): Promise<CamResult[]> {
+    const whole = await preprocessWhole(image, this.preprocessing, checkPreprocessOptions(o.preprocess));
+    const plan = await this.#wholePlan(whole.height, whole.width, stack);
+    const out = await this.#execute(plan, whole.nhwc, 1, ['logits', 'head_map'], stack);
+    const { h, w } = plan.outputs.get('head_map')!.shape;
+    const { width, height } = whole.original;
+    return this.#camResults(out, h, w, classes, width, height, (map) => renderOverlay(whole.original, map, alpha));
+  }
+
+  // The per-class results of one run's logits and head map, the maps upsampled to width x height.
+  #camResults(
+    out: Record<string, Float32Array>,
+    h: number,
+    w: number,
+    classes: number | number[],
+    width: number,
+    height: number,
+    render: (map: Float32Array) => Promise<Buffer>,
+  ): Promise<CamResult[]> {
     const probabilities = softmax(out.logits);
     const chosen = typeof classes === 'number' ? topIndices(out.logits, classes) : classes;
     const head = this.arch.head;
-    const canvas = { input: nhwc, size: this.resolution, mean: this.preprocessing.mean, std: this.preprocessing.std };
     return Promise.all(
       chosen.map(async (c) => {
         const raw = rawCam(out.head_map, h, w, this.#classifier.weight.subarray(c * head, (c + 1) * head));
-        const map = upsampleNormalized(raw, h, w, this.resolution, this.resolution);
+        const map = upsampleNormalized(raw, h, w, height, width);
         return {
           classIndex: c,
           label: this.labels[c],
           probability: probabilities[c],
           logit: out.logits[c],
-          width: this.resolution,
-          height: this.resolution,
+          width,
+          height,
           map,
           raw,
           rawWidth: w,
           rawHeight: h,
-          png: await renderCam(canvas, map, alpha),
+          png: await render(map),
         };
       }),
     );
@@ -565,10 +598,10 @@ export class EfficientNet {
     this.#disposed = true;
     this.#main?.native.dispose();
     this.#main = undefined;
-    const features = this.#features;
+    // Extra plans still compiling are disposed once they exist.
+    for (const extra of [this.#features, this.#whole?.plan]) extra?.then((c) => c.native.dispose(), () => undefined);
     this.#features = undefined;
-    // A features plan still compiling is disposed once it exists.
-    features?.then((c) => c.native.dispose(), () => undefined);
+    this.#whole = undefined;
   }
 
   #live(): Compiled {
@@ -635,27 +668,50 @@ export class EfficientNet {
 
   // The stage-map plan, compiled once on first use (see the module comment for why not at load).
   #featurePlan(stack: Error): Promise<Compiled> {
-    this.#features ??= (async () => {
-      const tensors = await readTensors(this.arch, this.#origin, this.format);
-      const folded = foldTensors(this.arch, tensors, this.format, this.bnEps);
-      // The classifier is part of the file and never folded: if it differs, so may everything else.
-      if (!sameValues(folded.get('classifier')!.weight, this.#classifier.weight)) {
-        throw new EfficientNetError('ERR_WEIGHTS_FORMAT',
-          'The weights changed since load() (features() compiles its plan from them on first use); load the model again');
-      }
-      const compiled = compile(this.arch, folded,
-        { padding: this.padding, resolution: this.resolution, outputs: FEATURE_OUTPUTS }, this.#compileOptions, stack);
-      if (this.#disposed) {
-        compiled.native.dispose();
-        throw new EfficientNetError('ERR_DISPOSED', 'This model has been disposed; load it again to run it');
-      }
-      return compiled;
-    })();
+    this.#features ??= this.#extraPlan('features()', { resolution: this.resolution, outputs: FEATURE_OUTPUTS }, stack);
     const pending = this.#features;
     // A failed compile (changed file, out of memory) is not cached: the next call tries again.
     pending.catch(() => {
       if (this.#features === pending) this.#features = undefined;
     });
     return pending;
+  }
+
+  // The plan of cam(..., { full: true }) for one input size. The last size is kept: a folder of
+  // photos from one camera shares it; another size replaces it (runs in flight finish first).
+  #wholePlan(height: number, width: number, stack: Error): Promise<Compiled> {
+    const key = `${height}x${width}`;
+    if (this.#whole?.key !== key) {
+      const previous = this.#whole?.plan;
+      const plan = this.#extraPlan('cam() with full', { resolution: [height, width], outputs: ['logits', 'head_map'] }, stack);
+      this.#whole = { key, plan };
+      previous?.then((c) => c.native.dispose(), () => undefined);
+      plan.catch(() => {
+        if (this.#whole?.plan === plan) this.#whole = undefined;
+      });
+    }
+    return this.#whole!.plan;
+  }
+
+  // A second plan from the same weights: they are read and folded again (keeping the folded copy of
+  // every model around for methods most callers never use would double its memory), and must be
+  // the ones load() read: the classifier, never folded, is compared.
+  async #extraPlan(
+    purpose: string,
+    lower: { resolution: number | readonly [number, number]; outputs: PlanOutput[] },
+    stack: Error,
+  ): Promise<Compiled> {
+    const tensors = await readTensors(this.arch, this.#origin, this.format);
+    const folded = foldTensors(this.arch, tensors, this.format, this.bnEps);
+    if (!sameValues(folded.get('classifier')!.weight, this.#classifier.weight)) {
+      throw new EfficientNetError('ERR_WEIGHTS_FORMAT',
+        `The weights changed since load() (${purpose} compiles its plan from them on first use); load the model again`);
+    }
+    const compiled = compile(this.arch, folded, { padding: this.padding, ...lower }, this.#compileOptions, stack);
+    if (this.#disposed) {
+      compiled.native.dispose();
+      throw new EfficientNetError('ERR_DISPOSED', 'This model has been disposed; load it again to run it');
+    }
+    return compiled;
   }
 }

@@ -43,7 +43,7 @@ export interface CompileChoices {
 export function compile(
   arch: ArchSpec,
   folded: FoldedParams,
-  lower: { padding: PaddingMode; resolution: number; outputs: PlanOutput[] },
+  lower: { padding: PaddingMode; resolution: number | readonly [number, number]; outputs: PlanOutput[] },
   options: CompileChoices,
   stack: Error,
 ): Compiled {

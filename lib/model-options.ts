@@ -125,6 +125,14 @@ export interface CamOptions extends InputOptions {
   topK?: number;
   /** Weight of the colour map over the image in `png`, 0..1 (default 0.5). */
   alpha?: number;
+  /**
+   * Explain the whole photo instead of the model's centre crop: it is resized so its shorter side
+   * is the model's resolution and its longer side keeps the proportion (to a multiple of 32), runs
+   * through the network uncropped (a plan compiled for that size, kept for the next photo of the
+   * same size), and `map`/`png` are the photo's own size and orientation. Takes an image path or
+   * encoded bytes, not a tensor. Default false.
+   */
+  full?: boolean;
 }
 
 /** The class activation map of one class, see {@link EfficientNet.cam}. */
@@ -135,7 +143,7 @@ export interface CamResult {
   probability: number;
   /** The class logit (= mean of raw + the classifier bias). */
   logit: number;
-  /** Size of `map` and `png`: the preprocessed input's (the model resolution). */
+  /** Size of `map` and `png`: the preprocessed input's (the model resolution), or with `full` the photo's. */
   width: number;
   height: number;
   /** width * height values in [0, 1]: the map upsampled bilinearly and min-max normalized. */
@@ -144,7 +152,7 @@ export interface CamResult {
   raw: Float32Array;
   rawWidth: number;
   rawHeight: number;
-  /** The map in turbo colours blended over the preprocessed image, as PNG. */
+  /** The map in turbo colours blended over the preprocessed image (with `full`: the photo), as PNG. */
   png: Buffer;
 }
 

@@ -117,4 +117,45 @@ describe('cam()', () => {
     await expect(model.cam(IMAGE, { alpha: 2 })).rejects.toThrow(RangeError);
     await expectCode(model.cam(path.join(__dirname, 'nope.png')), 'ERR_IMAGE_NOT_FOUND');
   });
+
+  describe('full: true (the whole photo, uncropped)', () => {
+    const classifierBias = (): Float32Array => parseSafetensors(file).get('classifier.1.bias')!.data as Float32Array;
+    const meanOf = (a: Float32Array): number => a.reduce((x, y) => x + y, 0) / a.length;
+
+    it('on a landscape photo: a map of the photo\'s size, from a head map of the uncropped input, whose mean + bias is the logit', async () => {
+      const [r] = await model.cam(IMAGE, { full: true, classIndex: 7 });
+      const meta = await sharp(IMAGE).metadata();
+      expect([r.width, r.height]).toEqual([meta.width, meta.height]);
+      const png = await sharp(r.png).metadata();
+      expect([png.width, png.height]).toEqual([meta.width, meta.height]);
+      // Shorter side 160 -> 5 head rows; the longer side keeps the proportion (to a multiple of 32).
+      const wantWidth = Math.round((meta.width! * 160) / meta.height! / 32) * 32;
+      expect([r.rawHeight, r.rawWidth]).toEqual([160 / 32, wantWidth / 32]);
+      expect(r.rawWidth).toBeGreaterThan(r.rawHeight);
+      const logit = meanOf(r.raw) + classifierBias()[7]!;
+      expect(Math.abs(logit - r.logit) / Math.max(1, Math.abs(r.logit))).toBeLessThan(1e-4);
+      // Another input than the crop's: the logit differs from the default cam's.
+      const [cropped] = await model.cam(IMAGE, { classIndex: 7 });
+      expect(r.logit).not.toBe(cropped.logit);
+    });
+
+    it('on a square photo equals the default where the policy neither enlarges nor trims', async () => {
+      const policy = { kind: 'resize-crop', resizeSize: 160, cropSize: 160, interpolation: 'bicubic', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+      const m = await EfficientNet.load({ variant: SMALL, weights: file, preprocessing: policy });
+      try {
+        const square = path.join(__dirname, 'fixtures/images/coffee-square.png');
+        const [a] = await m.cam(square, { classIndex: 3, preprocess: { resize: 'pil' } });
+        const [b] = await m.cam(square, { classIndex: 3, full: true, preprocess: { resize: 'pil' } });
+        expect(b.logit).toBe(a.logit);
+        expect(Array.from(b.raw)).toEqual(Array.from(a.raw));
+      } finally {
+        m.dispose();
+      }
+    });
+
+    it('takes paths and bytes only, and a boolean', async () => {
+      await expect(model.cam({ data: new Float32Array(3 * 160 * 160), dims: [1, 3, 160, 160] }, { full: true })).rejects.toThrow(TypeError);
+      await expect(model.cam(IMAGE, { full: 'yes' as never })).rejects.toThrow(TypeError);
+    });
+  });
 });

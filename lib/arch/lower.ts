@@ -40,8 +40,12 @@ export type PlanOutput =
 export interface LowerOptions {
   /** 'symmetric' for torch-trained weights, 'same' (TF SAME) for TF-trained. */
   padding: PaddingMode;
-  /** Input resolution (square); default the arch's native one. */
-  resolution?: number;
+  /**
+   * Input resolution: a side (square input) or [height, width] (the network is fully convolutional
+   * up to its global pooling, so any size works; `cam(..., { full: true })` uses it); default the
+   * arch's native one.
+   */
+  resolution?: number | readonly [number, number];
   /** Values to copy out, in this order; default ['logits']. */
   outputs?: PlanOutput[];
 }
@@ -70,7 +74,10 @@ export function lowerToPlan(
   if (!is.inArray(padding, ['symmetric', 'same'] as const)) {
     throw invalidParameterError('options.padding', "'symmetric' or 'same'", padding);
   }
-  const res = options.resolution === undefined ? arch.resolution : checkNumber('options.resolution', options.resolution, 8, 4096, true);
+  const r = options.resolution ?? arch.resolution;
+  const [inH, inW] = Array.isArray(r)
+    ? [checkNumber('options.resolution[0]', r[0], 8, 4096, true), checkNumber('options.resolution[1]', r[1], 8, 4096, true)]
+    : [checkNumber('options.resolution', r, 8, 4096, true), checkNumber('options.resolution', r, 8, 4096, true)];
   const wanted = options.outputs ?? ['logits'];
   if (!Array.isArray(wanted) || wanted.length === 0) {
     throw invalidParameterError('options.outputs', `a non-empty array of ${OUTPUTS.join(', ')}`, wanted);
@@ -95,10 +102,10 @@ export function lowerToPlan(
   const values: ValueDesc[] = [];
   const value = (h: number, w: number, c: number): number => values.push({ h, w, c }) - 1;
   const ops: PlanOp[] = [];
-  const input = value(res, res, 3);
+  const input = value(inH, inW, 3);
 
   // Stem: dense 3x3 stride 2.
-  let [h, w] = [res, res];
+  let [h, w] = [inH, inW];
   let pad = convPadding(h, w, 3, 2, padding);
   [h, w] = [convOut(h, 3, 2, pad[0], pad[2]), convOut(w, 3, 2, pad[1], pad[3])];
   let cur = value(h, w, arch.stem);

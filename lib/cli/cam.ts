@@ -26,6 +26,8 @@ ${IMAGE_FLAGS_HELP}
   --class N          explain class N (default: the most probable)
   --top K            explain the K most probable classes
   --alpha A          weight of the colour map in the blend, 0..1 (default 0.5)
+  --full             the whole photo, uncropped (shorter side at the model's resolution), with
+                     the map drawn over it at its own size, instead of the model's centre crop
   --out FILE|DIR     where to write the image (.png, .jpg, .jpeg or .webp), or the folder
   -r, --recursive    folders: also the images in their subfolders
   -h, --help         this text`;
@@ -38,6 +40,7 @@ export async function camCommand(argv: string[]): Promise<number> {
     top: { type: 'string' },
     alpha: { type: 'string' },
     out: { type: 'string' },
+    full: { type: 'boolean', default: false },
     recursive: { type: 'boolean', short: 'r', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   }, true);
@@ -88,6 +91,7 @@ export async function camCommand(argv: string[]): Promise<number> {
         results = await model.cam(image, {
           ...(classIndex === undefined ? { topK } : { classIndex }),
           ...(alpha === undefined ? {} : { alpha }),
+          full: values.full,
           preprocess: imageOpts,
         });
       } catch (err) {

@@ -5,6 +5,7 @@
 export {
   preprocess,
   preprocessEach,
+  preprocessWhole,
   type ImageResult,
   type PreprocessEachResult,
   type PreprocessOptions,

@@ -322,3 +322,51 @@ export async function preprocessEach(
   const results = await runAll(sources, p, r, batch, false);
   return { ...batch, results };
 }
+
+/** One whole photo as the network input, see {@link preprocessWhole}. */
+export interface WholeImage {
+  /** height * width * 3 floats, NHWC, normalized with the policy's mean and std. */
+  nhwc: Float32Array;
+  height: number;
+  width: number;
+  /** The decoded photo at its own size and orientation (8-bit RGB), to draw over. */
+  original: { data: Uint8Array; width: number; height: number };
+}
+
+/** The input side for a photo side: a multiple of 32 (the network's total stride), at least 32. */
+function strideMultiple(side: number): number {
+  return Math.max(32, Math.round(side / 32) * 32);
+}
+
+/**
+ * The whole photo, uncropped, as the network input: resized so its shorter side is the policy's
+ * resolution and its longer side is the photo's proportion of that rounded to a multiple of 32, with
+ * the policy's filter (the Pillow-exact resampler, whatever `resize` says: no libvips shrink-on-load
+ * in a map meant to be drawn over the photo) and normalization.
+ *
+ * @param source - one image path or encoded bytes
+ * @param policy - the model's preprocessing (its size, filter, mean and std; its crop is ignored)
+ * @param options - as {@link preprocess} (layout is always NHWC here)
+ * @throws {EfficientNetError} as {@link preprocess}
+ */
+export async function preprocessWhole(source: ImageSource, policy: PreprocessPolicy, options?: PreprocessOptions): Promise<WholeImage> {
+  const p = validatePolicy(policy);
+  const r = resolveOptions(options);
+  const size = policyResolution(p);
+  try {
+    const original = await decodeRgb(source, r.decode);
+    const scale = size / Math.min(original.width, original.height);
+    // The shorter side is `size`; the longer one keeps the proportion, to a multiple of 32. A square
+    // photo stays square (so it gets exactly the input the cropping policies give it when they
+    // neither enlarge nor trim).
+    const height = original.height > original.width ? strideMultiple(original.height * scale) : size;
+    const width = original.width > original.height ? strideMultiple(original.width * scale) : size;
+    const resized = await resizeExact(original, width, height, p.interpolation);
+    const lut = normalizeTable(p.mean, p.std);
+    const nhwc = new Float32Array(height * width * 3);
+    for (let i = 0; i < nhwc.length; i++) nhwc[i] = lut[(i % 3) * 256 + resized.data[i]!]!;
+    return { nhwc, height, width, original };
+  } catch (err) {
+    throw asImageError(err);
+  }
+}
