@@ -9,7 +9,9 @@
  * `interpolate(..., align_corners=False)`), min-max normalization, a turbo colour map blended over
  * the de-normalized input, encoded as PNG by sharp.
  */
+import { softmax } from './classify';
 import type { Rgb } from './image';
+import type { CamResult } from './model-options';
 import { loadSharp } from './image/decode';
 
 /**
@@ -145,4 +147,59 @@ export async function renderOverlay(image: RgbPixels, map: Float32Array, alpha: 
     for (let c = 0; c < 3; c++, i++) rgb[i] = Math.round(keep * image.data[i] + alpha * lut[colour + c]);
   }
   return loadSharp()(rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+}
+
+/** One run's outputs and what the model knows of its classes, for {@link camResults}. */
+export interface CamInputs {
+  logits: Float32Array;
+  /** The head map, h * w * channels floats (NHWC, one image). */
+  headMap: Float32Array;
+  h: number;
+  w: number;
+  /** The classes to explain, in order. */
+  classes: readonly number[];
+  /** The classifier weight [classes, channels]. */
+  classifier: Float32Array;
+  labels: readonly string[];
+}
+
+/**
+ * The per-class results: the raw map, its upsampled [0, 1] map at width x height, and the
+ * rendered image.
+ *
+ * @param inputs - the run's outputs and the classes
+ * @param width - the map's (and image's) width
+ * @param height - the map's height
+ * @param render - draws a [0, 1] map as PNG
+ * @returns one result per class, in `inputs.classes` order
+ * @throws as `render`
+ */
+export function camResults(
+  inputs: CamInputs,
+  width: number,
+  height: number,
+  render: (map: Float32Array) => Promise<Buffer>,
+): Promise<CamResult[]> {
+  const { logits, headMap, h, w, classifier, labels } = inputs;
+  const probabilities = softmax(logits);
+  const channels = classifier.length / logits.length;
+  return Promise.all(
+    inputs.classes.map(async (c) => {
+      const raw = rawCam(headMap, h, w, classifier.subarray(c * channels, (c + 1) * channels));
+      const map = upsampleNormalized(raw, h, w, height, width);
+      return {
+        classIndex: c,
+        label: labels[c]!,
+        probability: probabilities[c]!,
+        logit: logits[c]!,
+        width,
+        height,
+        map,
+        raw,
+        rawWidth: w,
+        rawHeight: h,
+        png: await render(map),
+      };
+    }),
+  );
 }

@@ -14,8 +14,8 @@
  */
 import { resolveArch, type ArchSpec, type PaddingMode, type PlanOutput } from './arch';
 import { Batcher, resolveBatching, type ResolvedBatching } from './batcher';
-import { rawCam, renderCam, renderOverlay, upsampleNormalized } from './cam';
-import { topIndices, topPredictions, softmax, type Prediction } from './classify';
+import { camResults, renderCam, renderOverlay, type CamInputs } from './cam';
+import { topIndices, topPredictions, type Prediction } from './classify';
 import { defaultPolicy } from './default-policy';
 import { EfficientNetError, checkNumber, invalidParameterError, is } from './errors';
 import { DEFAULT_FEATURE_STAGES, FeatureMap, checkStages, nhwcToNchw, stageOutput, stageStride } from './features';
@@ -33,6 +33,7 @@ import { prepareInput, type Layout, type TensorLike } from './input';
 import { resolveLabels } from './labels';
 import { wrapNativeError } from './native';
 import { orderedWindow } from './ordered-window';
+import { checkLoadOptions } from './load-options';
 import { QueueLimit, resolveQueue, type ResolvedQueue } from './queue-limit';
 import {
   compile,
@@ -72,13 +73,6 @@ import {
   WEIGHT_FORMATS,
   type WeightFormat,
 } from './weights';
-
-
-const LOAD_KEYS = new Set([
-  'variant', 'weights', 'format', 'padding', 'bnEps', 'threads', 'numClasses', 'resolution', 'seed', 'kernels',
-  'device', 'precision',
-  'labels', 'preprocessing', 'batching', 'queue',
-]);
 
 
 function checkOptions<T>(options: T, name: string, keys: readonly string[]): T & object {
@@ -193,36 +187,8 @@ export class EfficientNet {
    */
   static async load(options: LoadOptions = {}): Promise<EfficientNet> {
     const stack = new Error();
-    if (!is.plainObject(options)) throw invalidParameterError('options', 'an object', options);
-    for (const key of Object.keys(options)) {
-      if (!LOAD_KEYS.has(key)) throw invalidParameterError('options', `only ${[...LOAD_KEYS].join(', ')}`, key, 'type');
-    }
+    const { format, kernels, device, precision, threads, seed } = checkLoadOptions(options);
     let variant = options.variant ?? 'b0';
-    const format = options.format ?? 'auto';
-    if (!is.inArray(format, ['auto', ...WEIGHT_FORMATS] as const)) {
-      throw invalidParameterError('options.format', "'auto', 'torchvision', 'timm' or 'lukemelas'", format);
-    }
-    if (options.padding !== undefined && !is.inArray(options.padding, ['symmetric', 'same'] as const)) {
-      throw invalidParameterError('options.padding', "'symmetric' or 'same'", options.padding);
-    }
-    const kernels = options.kernels ?? 'fast';
-    if (!is.inArray(kernels, ['fast', 'reference'] as const)) {
-      throw invalidParameterError('options.kernels', "'fast' or 'reference'", kernels);
-    }
-    const device = options.device ?? 'cpu';
-    if (!is.inArray(device, ['cpu', 'cuda', 'auto'] as const)) {
-      throw invalidParameterError('options.device', "'cpu', 'cuda' or 'auto'", device);
-    }
-    const precision = options.precision ?? 'fp32';
-    if (!is.inArray(precision, ['fp32', 'fp16'] as const)) {
-      throw invalidParameterError('options.precision', "'fp32' or 'fp16'", precision);
-    }
-    const threads = options.threads === undefined ? 0 : checkNumber('options.threads', options.threads, 1, 1024, true);
-    const seed = options.seed === undefined ? 0 : checkNumber('options.seed', options.seed, 0, 2 ** 32 - 1, true);
-    if (options.bnEps !== undefined) checkNumber('options.bnEps', options.bnEps, 0, 1);
-    if (options.weights !== undefined && typeof options.weights !== 'string' && !(options.weights instanceof Uint8Array)) {
-      throw invalidParameterError('options.weights', "a file path, a Uint8Array/Buffer, 'imagenet' or a weights id", options.weights);
-    }
     const source = pretrainedSource(options.weights, options.variant);
     // Known weights bring the preprocessing (and so the resolution) they were evaluated with.
     const policy = options.preprocessing !== undefined
@@ -542,7 +508,13 @@ export class EfficientNet {
     const out = await this.#execute(main, nhwc, 1, ['logits', 'head_map'], stack);
     const { h, w } = main.outputs.get('head_map')!.shape;
     const canvas = { input: nhwc, size: this.resolution, mean: this.preprocessing.mean, std: this.preprocessing.std };
-    return this.#camResults(out, h, w, classes, this.resolution, this.resolution, (map) => renderCam(canvas, map, alpha));
+    return camResults(this.#camInputs(out, h, w, classes), this.resolution, this.resolution, (map) => renderCam(canvas, map, alpha));
+  }
+
+  // What camResults needs of one run and this model: the classes chosen, their rows, the labels.
+  #camInputs(out: Record<string, Float32Array>, h: number, w: number, classes: number | number[]): CamInputs {
+    const chosen = typeof classes === 'number' ? topIndices(out.logits, classes) : classes;
+    return { logits: out.logits, headMap: out.head_map, h, w, classes: chosen, classifier: this.#classifier.weight, labels: this.labels };
   }
 
   // cam(..., { full: true }): the whole photo through a plan of its own size, the map over the
@@ -553,41 +525,7 @@ export class EfficientNet {
     const out = await this.#execute(plan, whole.nhwc, 1, ['logits', 'head_map'], stack);
     const { h, w } = plan.outputs.get('head_map')!.shape;
     const { width, height } = whole.original;
-    return this.#camResults(out, h, w, classes, width, height, (map) => renderOverlay(whole.original, map, alpha));
-  }
-
-  // The per-class results of one run's logits and head map, the maps upsampled to width x height.
-  #camResults(
-    out: Record<string, Float32Array>,
-    h: number,
-    w: number,
-    classes: number | number[],
-    width: number,
-    height: number,
-    render: (map: Float32Array) => Promise<Buffer>,
-  ): Promise<CamResult[]> {
-    const probabilities = softmax(out.logits);
-    const chosen = typeof classes === 'number' ? topIndices(out.logits, classes) : classes;
-    const head = this.arch.head;
-    return Promise.all(
-      chosen.map(async (c) => {
-        const raw = rawCam(out.head_map, h, w, this.#classifier.weight.subarray(c * head, (c + 1) * head));
-        const map = upsampleNormalized(raw, h, w, height, width);
-        return {
-          classIndex: c,
-          label: this.labels[c],
-          probability: probabilities[c],
-          logit: out.logits[c],
-          width,
-          height,
-          map,
-          raw,
-          rawWidth: w,
-          rawHeight: h,
-          png: await render(map),
-        };
-      }),
-    );
+    return camResults(this.#camInputs(out, h, w, classes), width, height, (map) => renderOverlay(whole.original, map, alpha));
   }
 
   /**

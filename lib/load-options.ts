@@ -1,0 +1,61 @@
+/**
+ * The checks of {@link EfficientNet.load}'s plain options, with their defaults: everything that
+ * needs no file, no network and no native code, so a mistake fails before any of those.
+ */
+import { checkNumber, invalidParameterError, is } from './errors';
+import type { LoadOptions } from './model-options';
+import { WEIGHT_FORMATS } from './weights';
+
+const LOAD_KEYS = new Set([
+  'variant', 'weights', 'format', 'padding', 'bnEps', 'threads', 'numClasses', 'resolution', 'seed', 'kernels',
+  'device', 'precision',
+  'labels', 'preprocessing', 'batching', 'queue',
+]);
+
+/** The plain load options, checked, with their defaults. */
+export interface CheckedLoadOptions {
+  format: 'auto' | (typeof WEIGHT_FORMATS)[number];
+  kernels: 'fast' | 'reference';
+  device: 'cpu' | 'cuda' | 'auto';
+  precision: 'fp32' | 'fp16';
+  /** 0: one per core. */
+  threads: number;
+  seed: number;
+}
+
+/**
+ * Checks the options object, its keys and the plain options (the weights' type, not their content).
+ * @throws {TypeError | RangeError} naming the option, "Expected X for options.Y but received Z"
+ */
+export function checkLoadOptions(options: LoadOptions): CheckedLoadOptions {
+  if (!is.plainObject(options)) throw invalidParameterError('options', 'an object', options);
+  for (const key of Object.keys(options)) {
+    if (!LOAD_KEYS.has(key)) throw invalidParameterError('options', `only ${[...LOAD_KEYS].join(', ')}`, key, 'type');
+  }
+  const format = options.format ?? 'auto';
+  if (!is.inArray(format, ['auto', ...WEIGHT_FORMATS] as const)) {
+    throw invalidParameterError('options.format', "'auto', 'torchvision', 'timm' or 'lukemelas'", format);
+  }
+  if (options.padding !== undefined && !is.inArray(options.padding, ['symmetric', 'same'] as const)) {
+    throw invalidParameterError('options.padding', "'symmetric' or 'same'", options.padding);
+  }
+  const kernels = options.kernels ?? 'fast';
+  if (!is.inArray(kernels, ['fast', 'reference'] as const)) {
+    throw invalidParameterError('options.kernels', "'fast' or 'reference'", kernels);
+  }
+  const device = options.device ?? 'cpu';
+  if (!is.inArray(device, ['cpu', 'cuda', 'auto'] as const)) {
+    throw invalidParameterError('options.device', "'cpu', 'cuda' or 'auto'", device);
+  }
+  const precision = options.precision ?? 'fp32';
+  if (!is.inArray(precision, ['fp32', 'fp16'] as const)) {
+    throw invalidParameterError('options.precision', "'fp32' or 'fp16'", precision);
+  }
+  const threads = options.threads === undefined ? 0 : checkNumber('options.threads', options.threads, 1, 1024, true);
+  const seed = options.seed === undefined ? 0 : checkNumber('options.seed', options.seed, 0, 2 ** 32 - 1, true);
+  if (options.bnEps !== undefined) checkNumber('options.bnEps', options.bnEps, 0, 1);
+  if (options.weights !== undefined && typeof options.weights !== 'string' && !(options.weights instanceof Uint8Array)) {
+    throw invalidParameterError('options.weights', "a file path, a Uint8Array/Buffer, 'imagenet' or a weights id", options.weights);
+  }
+  return { format, kernels, device, precision, threads, seed };
+}
