@@ -5,7 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+// Builds from scratch: minutes on 2 busy cores (packing alone is ~80 s idle), so the suite's
+// 120 s per test is too short here; each build command also has its own time limit.
+vi.setConfig({ testTimeout: 900_000 });
 
 const root = path.join(__dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'effnet-cmake-'));
