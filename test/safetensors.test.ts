@@ -85,6 +85,9 @@ describe('hostile files -> ERR_WEIGHTS_FORMAT', () => {
     ['missing dtype', rawSafetensors({ w: { shape: [1], data_offsets: [0, 4] } }, f32Bytes(1)), /tensor 'w': missing 'dtype'/],
     ['missing data_offsets', rawSafetensors({ w: { dtype: 'F32', shape: [1] } }, f32Bytes(1)), /missing 'data_offsets'/],
     ['unknown dtype', rawSafetensors({ w: { dtype: 'Q7', shape: [1], data_offsets: [0, 4] } }, f32Bytes(1)), /tensor 'w': unknown dtype 'Q7'/],
+    // Names of Object.prototype's members are not dtypes or fields (an `in` check would say they are).
+    ['dtype toString', rawSafetensors({ w: { dtype: 'toString', shape: [1], data_offsets: [0, 4] } }, f32Bytes(1)), /tensor 'w': unknown dtype 'toString'/],
+    ['dtype __proto__', rawSafetensors({ w: { dtype: '__proto__', shape: [1], data_offsets: [0, 4] } }, f32Bytes(1)), /unknown dtype '__proto__'/],
     ['unsupported dtype', rawSafetensors({ w: { dtype: 'F64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(8)), /dtype F64 is not supported/],
     ['shape/size mismatch', rawSafetensors({ w: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 16] } }, f32Bytes(4)), /tensor 'w': shape \[2,3\] of F32 needs 24 bytes but data_offsets \[0, 16\] span 16/],
     ['negative shape', rawSafetensors({ w: { dtype: 'F32', shape: [-1, 4], data_offsets: [0, 16] } }, f32Bytes(4)), /tensor 'w': shape \[-1,4\] is not a list of .*non-negative integers/],

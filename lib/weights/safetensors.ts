@@ -172,11 +172,11 @@ export function parseSafetensors(bytes: Uint8Array): Map<string, TensorData> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(`tensor ${quoteInput(name)}: entry is not an object`);
     const r = raw as Record<string, unknown>;
     for (const field of ['dtype', 'shape', 'data_offsets']) {
-      if (!(field in r)) throw fail(`tensor ${quoteInput(name)}: missing '${field}'`);
+      if (!Object.hasOwn(r, field)) throw fail(`tensor ${quoteInput(name)}: missing '${field}'`);
     }
     const dtype = r.dtype;
     if (typeof dtype !== 'string') throw fail(`tensor ${quoteInput(name)}: dtype must be a string`);
-    if (!(dtype in SIZES)) {
+    if (!Object.hasOwn(SIZES, dtype)) {
       if (OTHER_DTYPES.has(dtype)) throw fail(`tensor ${quoteInput(name)}: dtype ${dtype} is not supported (supported: F32, F16, BF16, I64); convert the file`);
       throw fail(`tensor ${quoteInput(name)}: unknown dtype ${quoteInput(dtype)}`);
     }
@@ -278,7 +278,7 @@ export function writeSafetensors(
   const chunks: Uint8Array[] = [];
   for (const [name, t] of list) {
     if (name === '__metadata__') throw new RangeError('Expected a tensor name other than __metadata__ but received __metadata__');
-    if (!(t.dtype in SIZES)) throw new RangeError(`Expected F32, F16, BF16 or I64 for ${name}.dtype but received ${String(t.dtype)}`);
+    if (!Object.hasOwn(SIZES, t.dtype)) throw new RangeError(`Expected F32, F16, BF16 or I64 for ${name}.dtype but received ${String(t.dtype)}`);
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (t.data.length !== n) throw new RangeError(`Expected ${n} elements for ${name} of shape [${t.shape.join(', ')}] but received ${t.data.length}`);
     let chunk: Uint8Array;
