@@ -95,19 +95,6 @@ export function loadOnnxRuntime(install = false, log: (line: string) => void = (
 }
 
 /**
- * True when onnxruntime-node can be loaded (for tests that skip without it).
- * @throws never
- */
-export function hasOnnxRuntime(): boolean {
-  try {
-    loadOnnxRuntime();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
  * The version of onnxruntime-node.
  * @throws {BenchError} as {@link loadOnnxRuntime}
  */
