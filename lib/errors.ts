@@ -52,7 +52,12 @@ export type ErrorCode =
   /** An image path does not exist. */
   | 'ERR_IMAGE_NOT_FOUND'
   /** Every slot of the model's queue is busy and the model was loaded with queue.whenFull 'reject'. */
-  | 'ERR_QUEUE_FULL';
+  | 'ERR_QUEUE_FULL'
+  /**
+   * A feature needs a package that is an optional peer dependency (fastify for `serve`, bullmq for
+   * `worker`) and it is not installed; the message gives the npm command.
+   */
+  | 'ERR_MISSING_DEPENDENCY';
 
 /** Every {@link ErrorCode}, for validation of codes coming back from the native side. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -80,6 +85,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_IMAGE_TOO_LARGE',
   'ERR_IMAGE_NOT_FOUND',
   'ERR_QUEUE_FULL',
+  'ERR_MISSING_DEPENDENCY',
 ];
 
 /**
