@@ -24,7 +24,12 @@ Executor::Executor() {
   // The core's pool is created first so that its static destructor runs after stop_at_exit(): a
   // running job may still be using it when exit() begins.
   ThreadPool::instance();
+#ifndef _WIN32
+  // Not on Windows: there a DLL's atexit functions run when it is unloaded, under the loader lock,
+  // after ExitProcess has already ended every other thread, so no job can be running; and waking
+  // or joining a thread that was ended inside a condition-variable wait blocks forever.
   std::atexit([] { instance().stop_at_exit(); });
+#endif
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -28,16 +28,17 @@ ThreadPool::ThreadPool(int32_t workers) {
 }
 
 ThreadPool::~ThreadPool() {
+#ifdef _WIN32
+  // In a DLL this runs at process exit under the loader lock, after Windows has already ended
+  // every other thread: joining them would wait forever, and so would waking them (a condition
+  // variable's broadcast waits for waiters that no longer exist). They are only let go.
+  for (auto& t : workers_) t.detach();
+#else
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
   }
   wake_.notify_all();
-#ifdef _WIN32
-  // In a DLL this runs at process exit under the loader lock, after Windows has already ended
-  // every other thread: joining them would wait forever, so they are only let go.
-  for (auto& t : workers_) t.detach();
-#else
   for (auto& t : workers_) t.join();
 #endif
 }
