@@ -106,7 +106,8 @@ let origin: NativeOrigin | undefined;
 const REBUILD_HINT =
   'Build it from source: in a project that depends on it, `npm install-scripts approve efficientnet && ' +
   'npm rebuild efficientnet` (npm 11 runs a dependency\'s install script only when approved), or ' +
-  '`npm run build:native` in the package folder; that needs cmake 3.19+ and a C++17 compiler.';
+  '`npm run build:native` in a clone; that needs Python 3, make and a C++17 compiler (node-gyp, the CPU ' +
+  'build), and cmake 3.19+ for `build:native` (cmake-js, with CUDA when nvcc is found).';
 
 function prebuildPlatforms(): string[] {
   try {
@@ -163,7 +164,8 @@ export function getNative(): NativeBinding {
         `The efficientnet ${kind} at ${file} was built from other native sources than this package's ` +
           `(fingerprint ${loaded.fingerprint}, sources ${expected}): ` +
           (kind === 'local build'
-            ? 'the local build is stale. Rebuild it with `npm run build:native`.'
+            ? 'the local build is stale. Rebuild it with `npm rebuild efficientnet` (in a project that ' +
+              'depends on it) or `npm run build:native` (in a clone).'
             : 'the prebuild does not belong to this version. Reinstall the package, or ' + REBUILD_HINT),
       );
     }
