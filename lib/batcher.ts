@@ -82,6 +82,8 @@ export class Batcher {
   readonly #full: () => boolean;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
+  // Runs started, by their number of images (index 0 unused): what a server reports as batch sizes.
+  readonly #runsBySize: number[];
 
   /**
    * @param run - runs one merged batch
@@ -97,6 +99,12 @@ export class Batcher {
     this.#perIn = perImageIn;
     this.#perOut = perImageOut;
     this.#options = options;
+    this.#runsBySize = new Array<number>(options.maxBatch + 1).fill(0);
+  }
+
+  /** How many runs of each size (the index: images in the run) were started; a copy. */
+  runsBySize(): number[] {
+    return this.#runsBySize.slice();
   }
 
   /**
@@ -133,6 +141,16 @@ export class Batcher {
     }
   }
 
+  /**
+   * Starts every queued image now, in runs of up to maxBatch side by side (not one after another):
+   * called when the model is disposed, so that calls already made still finish.
+   */
+  drain(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#queue.length > 0) this.#start();
+  }
+
   // Takes up to maxBatch images off the queue (splitting the last piece if needed) and runs them.
   #start(): void {
     const pieces: Piece[] = [];
@@ -150,6 +168,7 @@ export class Batcher {
       else this.#queue[0] = { request: head.request, start: head.start + take, count: head.count - take };
     }
     if (total === 0) return;
+    this.#runsBySize[total]!++;
     this.#running = true;
     this.#run(this.#gather(pieces, total), total).then(
       (out) => {

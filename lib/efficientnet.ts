@@ -289,6 +289,15 @@ export class EfficientNet {
   }
 
   /** True after {@link dispose}. */
+  /**
+   * The merged native runs since load, counted by size: element i is the number of runs that
+   * computed i images together (element 0 is always 0); null when batching is off. A server
+   * exports it as its batch-size distribution.
+   */
+  get batchRuns(): readonly number[] | null {
+    return this.#batcher?.runsBySize() ?? null;
+  }
+
   get disposed(): boolean {
     return this.#disposed;
   }
@@ -296,7 +305,8 @@ export class EfficientNet {
   /**
    * Computes the logits of a batch. Runs on the core's threads; many calls may be in flight at
    * once (they queue in the core, up to {@link queue}.max; beyond it they wait for a slot or
-   * reject with ERR_QUEUE_FULL, see {@link LoadOptions.queue}).
+   * reject with ERR_QUEUE_FULL, see {@link LoadOptions.queue}), and concurrent calls are merged
+   * into shared runs like classify()'s when batching is on.
    * @param input - float32 pixels, normalized as the weights expect: a Float32Array in NCHW
    *   (batch inferred) or `{ data, dims }` with dims [N, 3, H, W] (or [N, H, W, 3] with layout 'nhwc')
    * @returns logits, dims [N, numClasses]
@@ -305,13 +315,12 @@ export class EfficientNet {
    */
   async run(input: Float32Array | TensorLike, options: RunOptions = {}): Promise<Tensor> {
     const stack = new Error();
-    const main = this.#live();
+    this.#live();
     const { layout } = checkOptions(options, 'options', ['layout']);
     const order = this.#layout(layout, 'options.layout');
     return this.#limit.with(async () => {
       const { nhwc, batch } = prepareInput(input, order, this.resolution);
-      const { logits } = await this.#execute(main, nhwc, batch, ['logits'], stack);
-      return new Tensor(logits, [batch, this.arch.numClasses]);
+      return new Tensor(await this.#logits(nhwc, batch, stack), [batch, this.arch.numClasses]);
     });
   }
 
@@ -533,6 +542,8 @@ export class EfficientNet {
    * Idempotent. After it, every method rejects with ERR_DISPOSED.
    */
   dispose(): void {
+    // Calls already made finish: what waits in the batcher is handed to the core before it closes.
+    if (!this.#disposed) this.#batcher?.drain();
     this.#disposed = true;
     this.#main?.native.dispose();
     this.#main = undefined;
