@@ -13,6 +13,7 @@ import { classifyCommand, classifyHelp } from './cli/classify';
 import { convertCommand, convertHelp } from './cli/convert';
 import { infoCommand, infoHelp } from './cli/info';
 import { runCommand, runHelp } from './cli/run';
+import { serveCommand, serveHelp } from './cli/serve';
 import { summaryCommand, summaryHelp } from './cli/summary';
 import { weightsCommand, weightsHelp } from './cli/weights';
 
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   cam: { run: camCommand, help: camHelp, about: 'class activation map of an image as a PNG overlay' },
   weights: { run: weightsCommand, help: weightsHelp, about: 'pretrained weights: list, fetch, cache path' },
   convert: { run: convertCommand, help: convertHelp, about: 'a PyTorch .pth state dict to .safetensors' },
+  serve: { run: serveCommand, help: serveHelp, about: 'HTTP inference server: KServe v2 protocol, image routes, metrics' },
   bench: { run: benchCommand, help: benchHelp, about: 'latency and images/s per variant and batch, optionally vs onnxruntime' },
 };
 

@@ -74,7 +74,7 @@ export function imageOptions(values: { resize: string; 'max-pixels'?: string }):
  * @throws {UsageError} for missing or contradictory flags
  * @throws {EfficientNetError} from EfficientNet.load
  */
-export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions, 'resolution'> = {}): Promise<EfficientNet> {
+export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions, 'resolution' | 'batching' | 'queue'> = {}): Promise<EfficientNet> {
   if (values.weights !== undefined && values.random) throw new UsageError('give --weights or --random, not both');
   if (!['auto', 'torchvision', 'timm', 'lukemelas'].includes(values.format)) {
     throw new UsageError(`--format must be auto, torchvision, timm or lukemelas, got "${values.format}"`);
