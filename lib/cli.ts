@@ -16,6 +16,7 @@ import { runCommand, runHelp } from './cli/run';
 import { serveCommand, serveHelp } from './cli/serve';
 import { summaryCommand, summaryHelp } from './cli/summary';
 import { weightsCommand, weightsHelp } from './cli/weights';
+import { workerCommand, workerHelp } from './cli/worker';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string; about: string }> = {
   summary: { run: summaryCommand, help: summaryHelp, about: 'architecture, parameters and multiply-adds per variant' },
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   weights: { run: weightsCommand, help: weightsHelp, about: 'pretrained weights: list, fetch, cache path' },
   convert: { run: convertCommand, help: convertHelp, about: 'a PyTorch .pth state dict to .safetensors' },
   serve: { run: serveCommand, help: serveHelp, about: 'HTTP inference server: KServe v2 protocol, image routes, metrics' },
+  worker: { run: workerCommand, help: workerHelp, about: 'take classify/embed jobs from a Redis (BullMQ) queue' },
   bench: { run: benchCommand, help: benchHelp, about: 'latency and images/s per variant and batch, optionally vs onnxruntime' },
 };
 

@@ -57,7 +57,11 @@ export type ErrorCode =
    * A feature needs a package that is an optional peer dependency (fastify for `serve`, bullmq for
    * `worker`) and it is not installed; the message gives the npm command.
    */
-  | 'ERR_MISSING_DEPENDENCY';
+  | 'ERR_MISSING_DEPENDENCY'
+  /** A queue worker or producer could not reach Redis in time (the message names the URL, without its password). */
+  | 'ERR_REDIS_UNAVAILABLE'
+  /** A queued job failed; the message is the job's failure reason (`CODE: message`). */
+  | 'ERR_JOB_FAILED';
 
 /** Every {@link ErrorCode}, for validation of codes coming back from the native side. */
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -86,6 +90,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'ERR_IMAGE_NOT_FOUND',
   'ERR_QUEUE_FULL',
   'ERR_MISSING_DEPENDENCY',
+  'ERR_REDIS_UNAVAILABLE',
+  'ERR_JOB_FAILED',
 ];
 
 /**

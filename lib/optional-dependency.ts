@@ -6,13 +6,15 @@
 import { EfficientNetError } from './errors';
 
 /** The optional packages and the feature that needs each (the version range is package.json's). */
-export type OptionalPackage = 'fastify' | '@fastify/multipart' | 'prom-client' | 'bullmq';
+export type OptionalPackage = 'fastify' | '@fastify/multipart' | 'prom-client' | 'bullmq' | 'ioredis';
 
 const FEATURE: Record<OptionalPackage, string> = {
   fastify: 'efficientnet serve',
   '@fastify/multipart': 'efficientnet serve',
   'prom-client': 'efficientnet serve',
   bullmq: 'efficientnet worker and the queue producer',
+  // BullMQ's Redis client, an optional dependency of its own since BullMQ 6.
+  ioredis: 'efficientnet worker and the queue producer',
 };
 
 /**
