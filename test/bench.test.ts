@@ -16,6 +16,8 @@ import {
   type BenchReport,
 } from '../lib/bench';
 import { formatTable } from '../lib/text-table';
+import { ortSessionOptions, ortSettings } from '../lib/bench/onnxruntime';
+import { compareSides } from '../lib/bench/report';
 import { cli } from './helpers/cli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'effnet-bench-'));
@@ -23,7 +25,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Small budgets: one or two rounds of a few B0 runs. The figures are meaningless; the shapes are not.
 const QUICK = ['--variant', 'b0', '--batch', '1', '--seconds', '0.3', '--warmup', '0.1', '--round', '0.15', '--threads', '2'];
-const python = process.env.PYTHON ?? 'python3';
+// The first Python with torch: $PYTHON, the one on PATH, or Debian's (another python3 may come
+// first on PATH without torch).
+const python = [process.env.PYTHON, 'python3', '/usr/bin/python3'].find((p) => p !== undefined && hasTorch(p)) ?? 'python3';
 
 describe('bench statistics', () => {
   it.each([
@@ -82,6 +86,22 @@ describe('bench timing loop', () => {
     const [s] = await measure([{ name: 'a', run: async () => void n++ }], { seconds: 0, roundSeconds: 1 });
     expect(n).toBe(1);
     expect(s!.latenciesMs).toHaveLength(1);
+  });
+});
+
+describe('bench comparison settings and ratios', () => {
+  it('onnxruntime gets its default session options: the thread count and nothing else', () => {
+    expect(ortSessionOptions(ortSettings(3))).toEqual({ intraOpNumThreads: 3 });
+    // The labelled tuned row differs only by the spinning flag.
+    expect(ortSessionOptions(ortSettings(3, 'off'))).toEqual({ intraOpNumThreads: 3, extra: { session: { intra_op: { allow_spinning: '0' } } } });
+  });
+
+  it('compareSides: the ratio of medians and the range of the per-pair ratios', () => {
+    const side = (roundMediansMs: number[], medianMs: number) => ({ samples: 9, rounds: roundMediansMs.length, medianMs, p90Ms: medianMs, imagesPerSecond: 1000 / medianMs, noise: null, roundMediansMs });
+    const r = compareSides(side([10, 12, 11], 11), side([15, 12, 22], 14));
+    expect(r.ratio).toBeCloseTo(14 / 11, 12);
+    expect(r.ratioRange).toEqual([1, 2]);
+    expect(compareSides(side([10], 10), side([20], 20)).ratioRange).toBeNull();
   });
 });
 
@@ -148,7 +168,13 @@ describe('efficientnet bench', () => {
     expect(row!.ours.roundMediansMs).toHaveLength(row!.ours.rounds);
     expect(row!.onnxruntime).toBeNull();
     expect(row!.ratio).toBeNull();
+    expect(row!.onnxruntimeSpinningOff).toBeNull();
     expect(row!.peakRssMiB).toBeGreaterThan(10);
+    // Each round ran in its own process, none of them this one or the CLI's.
+    expect(row!.pids).toHaveLength(1);
+    expect(new Set(row!.pids[0]).size).toBe(row!.ours.rounds);
+    expect(row!.pids[0]).not.toContain(process.pid);
+    expect(report.method).toMatch(/own process/);
   });
 
   it.each([
@@ -185,21 +211,25 @@ describe('efficientnet bench --compare onnxruntime', () => {
     ctx.skip(!hasTorch(python), `${python} has no torch/torchvision to export the ONNX model (apt-get install python3-torch python3-torchvision)`);
     const cache = path.join(dir, 'cache');
     const json = path.join(dir, 'compare.json');
-    const r = cli(['bench', ...QUICK, '--compare', 'onnxruntime', '--cache', cache, '--json', json], undefined, peers);
+    const r = cli(['bench', ...QUICK, '--compare', 'onnxruntime', '--cache', cache, '--json', json, '--python', python], undefined, peers);
     expect(r.stderr).not.toContain('installing onnxruntime-node'); // the first test installed it
     expect(r.stderr).not.toMatch(/efficientnet bench:/);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/exporting b0 \(seed 0\) to ONNX/);
-    expect(r.stdout.toString()).toMatch(/ort ms\s+ort p90\s+ort img\/s\s+ort noise\s+ours\/ort\s+per round\s+max \|dlogit\|/);
+    expect(r.stdout.toString()).toMatch(/ort ms\s+ort p90\s+ort img\/s\s+ort noise\s+ours\/ort\s+per pair\s+max \|dlogit\|/);
+    expect(r.stdout.toString()).toContain('its default session options but intraOpNumThreads 2');
     expect(readdirSync(cache).filter((f) => f.endsWith('.onnx'))).toHaveLength(1);
     expect(readdirSync(cache).filter((f) => f.endsWith('.safetensors'))).toHaveLength(0);
 
     const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
-    expect(report.onnxruntime).toMatchObject({ intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    expect(report.onnxruntime).toMatchObject({ intraOpNumThreads: 2, spinning: 'default' });
     expect(report.onnxruntime!.version).toMatch(/^1\.\d+/);
     const [row] = report.rows;
     expect(row!.onnxruntime!.medianMs).toBeGreaterThan(0);
     expect(row!.ratio).toBeCloseTo(row!.onnxruntime!.medianMs / row!.ours.medianMs, 9);
+    // Every round of each engine in a process of its own: no pid twice, across engines either.
+    expect(row!.pids).toHaveLength(2);
+    expect(new Set(row!.pids.flat()).size).toBe(row!.ours.rounds + row!.onnxruntime!.rounds);
     expect(row!.agreement!.maxAbsLogit).toBeGreaterThan(0.1);
     expect(row!.agreement!.maxAbsDiff).toBeLessThan(1e-4 * row!.agreement!.maxAbsLogit);
   });

@@ -38,7 +38,7 @@ export interface MeasureEvents {
 }
 
 /** Runs `fn` until `seconds` of latency have been spent; at least once. Returns the latencies. */
-async function runFor(fn: () => Promise<unknown>, seconds: number, onSample?: (ms: number) => void): Promise<number[]> {
+export async function runFor(fn: () => Promise<unknown>, seconds: number, onSample?: (ms: number) => void): Promise<number[]> {
   const out: number[] = [];
   let spent = 0;
   do {

@@ -103,30 +103,41 @@ export function onnxRuntimeVersion(): string {
   return v?.node ?? v?.common ?? 'unknown';
 }
 
-/** The session options of the comparison, reported with the results. */
+/** How the comparison's onnxruntime runs, reported with the results. */
 export interface OrtSettings {
-  executionProvider: 'cpu';
+  /** The same thread count as ours; the one session option the comparison sets. */
   intraOpNumThreads: number;
-  interOpNumThreads: 1;
-  graphOptimizationLevel: 'all';
-  allowSpinning: false;
+  /**
+   * 'default': onnxruntime as its users get it, every other session option at its default
+   * (intra-op spinning on, all graph optimisations). 'off': the labelled tuned row, intra-op
+   * spinning turned off (what the old in-process harness used; slower when onnxruntime runs alone).
+   */
+  spinning: 'default' | 'off';
 }
 
 /**
- * The settings for a thread count: the CPU execution provider with the same number of threads
- * as ours, one inter-op thread (the graph is a chain; parallel branches do not exist), every
- * graph optimisation (fusions included), and no spinning. By default onnxruntime's idle workers
- * spin for a while after each run; interleaved with our runs on the same cores that spinning
- * steals our CPU time (measured here on 2 cores: B0 batch 1 went from ~80 ms to ~110-160 ms),
- * and its own latency did not get worse without it.
+ * The settings for a thread count: onnxruntime's defaults but the thread count.
  * @throws never
  */
-export function ortSettings(threads: number): OrtSettings {
-  return { executionProvider: 'cpu', intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', allowSpinning: false };
+export function ortSettings(threads: number, spinning: OrtSettings['spinning'] = 'default'): OrtSettings {
+  return { intraOpNumThreads: threads, spinning };
 }
 
 /**
- * Opens an ONNX model with {@link ortSettings}.
+ * The session options object passed to InferenceSession.create: the thread count, and the
+ * spinning flag only for the labelled spinning-off row. Nothing else, so every other option is
+ * onnxruntime's default.
+ * @throws never
+ */
+export function ortSessionOptions(settings: OrtSettings): Record<string, unknown> {
+  return {
+    intraOpNumThreads: settings.intraOpNumThreads,
+    ...(settings.spinning === 'off' ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+  };
+}
+
+/**
+ * Opens an ONNX model with {@link ortSessionOptions}.
  * @param modelPath - the .onnx file
  * @param settings - from {@link ortSettings}
  * @returns the session and a function that makes a runner for one fixed input batch
@@ -139,14 +150,7 @@ export async function openOrtSession(
   const ort = loadOnnxRuntime();
   let session: OrtSession;
   try {
-    session = await ort.InferenceSession.create(modelPath, {
-      executionProviders: [settings.executionProvider],
-      intraOpNumThreads: settings.intraOpNumThreads,
-      interOpNumThreads: settings.interOpNumThreads,
-      graphOptimizationLevel: settings.graphOptimizationLevel,
-      executionMode: 'sequential',
-      extra: { session: { intra_op: { allow_spinning: settings.allowSpinning ? '1' : '0' } } },
-    });
+    session = await ort.InferenceSession.create(modelPath, ortSessionOptions(settings));
   } catch (err) {
     throw new BenchError(`onnxruntime cannot open ${modelPath}: ${(err as Error).message}`);
   }

@@ -35,10 +35,14 @@ export interface BenchRow {
   ratio: number | null;
   /** The same ratio from each pair of rounds: [lowest, highest]. */
   ratioRange: [number, number] | null;
+  /** onnxruntime with intra-op spinning off (the labelled tuned row; --ort-spinning-off), or null. */
+  onnxruntimeSpinningOff: { side: SideResult; ratio: number; ratioRange: [number, number] | null } | null;
   /** Both engines on the same input: max |ours - onnxruntime| over the logits, and max |logit|. */
   agreement: { maxAbsDiff: number; maxAbsLogit: number } | null;
-  /** The process's peak resident memory so far (MiB): cumulative over rows, both engines included. */
+  /** Our processes' peak resident memory (MiB), the largest over the rounds. */
   peakRssMiB: number;
+  /** The process id of each round, per engine (ours, onnxruntime, spinning off): one process per round. */
+  pids: number[][];
 }
 
 /** The whole report (what --json writes). */
@@ -48,6 +52,8 @@ export interface BenchReport {
   machine: MachineFacts;
   efficientnet: { version: string; kernels: string; threads: number };
   onnxruntime: (OrtSettings & { version: string }) | null;
+  /** How the engines were run. */
+  method: string;
   settings: { seconds: number; warmupSeconds: number; roundSeconds: number; seed: number; inputSeed: number };
   rows: BenchRow[];
 }
@@ -108,15 +114,17 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `${m.cpuModel}, ${m.cores} cores, node ${m.node}; efficientnet ${report.efficientnet.version}, ` +
       `${report.efficientnet.kernels} kernels, ${report.efficientnet.threads} threads` +
-      (report.onnxruntime ? `; onnxruntime-node ${report.onnxruntime.version}, ${report.onnxruntime.intraOpNumThreads} threads` : ''),
+      (report.onnxruntime ? `; onnxruntime-node ${report.onnxruntime.version}, its default session options but intraOpNumThreads ${report.onnxruntime.intraOpNumThreads}` : ''),
     `median of ${report.settings.seconds} s of runs per row${report.onnxruntime ? ' and engine' : ''}, ` +
-      `in rounds of ${report.settings.roundSeconds} s after ${report.settings.warmupSeconds} s of warm-up; ` +
-      'noise = spread of the per-round medians',
+      `in rounds of ${report.settings.roundSeconds} s, each round a fresh process after ${report.settings.warmupSeconds} s of warm-up` +
+      `${report.onnxruntime ? ', the engines alternated' : ''}; noise = spread of the per-round medians; per pair = ours/ort of each pair of rounds`,
     '',
   ];
   const compare = report.onnxruntime !== null;
   const header = ['variant', 'batch', 'median ms', 'p90 ms', 'img/s', 'noise'];
-  if (compare) header.push('ort ms', 'ort p90', 'ort img/s', 'ort noise', 'ours/ort', 'per round', 'max |dlogit|');
+  if (compare) header.push('ort ms', 'ort p90', 'ort img/s', 'ort noise', 'ours/ort', 'per pair', 'max |dlogit|');
+  const tuned = report.rows.some((r) => r.onnxruntimeSpinningOff !== null);
+  if (tuned) header.push('ort spin-off ms', 'ours/ort spin-off');
   header.push('peak RSS MiB');
   const rows = report.rows.map((r) => {
     const cells = [r.variant, String(r.batch), ms(r.ours.medianMs), ms(r.ours.p90Ms), rate(r.ours.imagesPerSecond), percent(r.ours.noise)];
@@ -125,6 +133,10 @@ export function formatReport(report: BenchReport): string {
       cells.push(ms(o.medianMs), ms(o.p90Ms), rate(o.imagesPerSecond), percent(o.noise));
       cells.push(`${r.ratio!.toFixed(2)}x`, r.ratioRange ? `${r.ratioRange[0].toFixed(2)}-${r.ratioRange[1].toFixed(2)}` : '-');
       cells.push(r.agreement ? r.agreement.maxAbsDiff.toExponential(1) : '-');
+    }
+    if (tuned) {
+      const t = r.onnxruntimeSpinningOff;
+      cells.push(t ? ms(t.side.medianMs) : '-', t ? `${t.ratio.toFixed(2)}x` : '-');
     }
     cells.push(r.peakRssMiB.toFixed(0));
     return cells;

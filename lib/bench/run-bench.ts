@@ -1,16 +1,15 @@
 /**
  * The benchmark: for each variant and batch size, our model (seeded weights) and optionally
- * onnxruntime on an ONNX export of the same weights, checked to agree, warmed up, then timed in
- * interleaved rounds (see measure.ts) in this one process.
+ * onnxruntime (its default session options but the thread count) on an ONNX export of the same
+ * weights, each round of each engine alone in its own process, the engines alternated round by
+ * round (processes.ts); the first rounds' logits are checked to agree.
  */
 import type { VariantName } from '../arch';
-import { EfficientNet } from '../efficientnet';
-import { seededImageBatch } from '../random';
 import { BenchError } from './bench-error';
 import { machineFacts } from './machine';
-import { measure, warmUp, type Contender } from './measure';
 import { ensureOnnxModel } from './onnx-model';
-import { loadOnnxRuntime, onnxRuntimeVersion, openOrtSession, ortSettings, type OrtSession } from './onnxruntime';
+import { loadOnnxRuntime, onnxRuntimeVersion, ortSettings } from './onnxruntime';
+import { measureInProcesses, runRound, type EngineSpec } from './processes';
 import type { Progress } from './progress';
 import { compareSides, summarizeSide, type BenchReport, type BenchRow } from './report';
 import { median } from './stats';
@@ -31,6 +30,8 @@ export interface BenchOptions {
   /** Seed of the input batch. */
   inputSeed: number;
   compare: 'onnxruntime' | null;
+  /** Also time onnxruntime with intra-op spinning off (a labelled tuned row beside the default one). */
+  ortSpinningOff: boolean;
   /** Where ONNX exports are cached. */
   cacheDir: string;
   /** Python with torch, for exports. */
@@ -47,7 +48,7 @@ export interface BenchOptions {
  */
 export const AGREEMENT_TOLERANCE = 1e-3;
 
-function maxAbsDiff(a: Float32Array, b: Float32Array): { maxAbsDiff: number; maxAbsLogit: number } {
+function maxAbsDiff(a: readonly number[], b: readonly number[]): { maxAbsDiff: number; maxAbsLogit: number } {
   if (a.length !== b.length) throw new BenchError(`the engines return ${a.length} and ${b.length} logits for the same input`);
   let diff = 0;
   let peak = 0;
@@ -87,74 +88,59 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
 
   const rows: BenchRow[] = [];
   let facts: { kernels: string; threads: number } | undefined;
+  const rounds = Math.max(1, Math.round(options.seconds / options.roundSeconds));
   for (const variant of options.variants) {
-    progress.status(`${variant}: loading`);
-    const model = await EfficientNet.load({ variant, seed: options.seed, threads: options.threads, kernels: options.kernels });
-    const kernels = model.kernels!;
-    const threads = model.threads!;
-    facts ??= { kernels, threads };
-    let session: OrtSession | undefined;
-    try {
-      const ort = onnxPaths.has(variant) ? await openOrtSession(onnxPaths.get(variant)!, ortSettings(threads)) : undefined;
-      session = ort?.session;
-      for (const batch of options.batches) {
-        const r = model.resolution;
-        const dims = [batch, 3, r, r] as const;
-        // One input for every run of both engines. Timing the same input again and again is fine
-        // on a CPU: no engine here caches results or skips work for repeated data, and the cost
-        // of convolutions does not depend on the values (no sparsity, no early exits).
-        const input = seededImageBatch(batch, r, options.inputSeed);
-        const contenders: Contender[] = [{ name: 'ours', run: () => model.run({ data: input, dims }) }];
-        let agreement: BenchRow['agreement'] = null;
-        if (ort) {
-          const theirs = ort.runnerFor(input, dims);
-          contenders.push({ name: 'onnxruntime', run: theirs });
-          progress.status(`${variant} x${batch}: checking that both engines agree`);
-          agreement = maxAbsDiff((await model.run({ data: input, dims })).data, await theirs());
-          if (!(agreement.maxAbsDiff <= AGREEMENT_TOLERANCE * Math.max(1, agreement.maxAbsLogit))) {
-            throw new BenchError(
-              `${variant} batch ${batch}: our logits and onnxruntime's differ by up to ${agreement.maxAbsDiff} ` +
-                `(largest logit ${agreement.maxAbsLogit}); benchmarking different computations means nothing`,
-            );
-          }
-        }
-        for (const c of contenders) {
-          progress.status(`${variant} x${batch}: warming up ${c.name}`);
-          await warmUp(c, options.warmupSeconds);
-        }
-        const label = `${variant} x${batch}`;
-        const samples = await measure(contenders, options, {
-          onSample: (name, round, s, left) =>
-            progress.status(`${label}  round ${round + 1}  ${name}: ${s.latenciesMs.length} runs, median ${median(s.latenciesMs).toFixed(1)} ms, ${left.toFixed(1)} s left`),
-          onRound: (name, round, s) =>
-            progress.step(`${label}  round ${round + 1}  ${name}: median ${median(s.rounds[round] ?? []).toFixed(1)} ms over ${s.rounds[round]?.length ?? 0} runs`),
-        });
-        const ours = summarizeSide(samples[0]!, batch);
-        const theirs = samples[1] ? summarizeSide(samples[1], batch) : null;
-        const { ratio, ratioRange } = theirs ? compareSides(ours, theirs) : { ratio: null, ratioRange: null };
-        const row: BenchRow = {
-          variant,
-          batch,
-          resolution: r,
-          threads,
-          kernels,
-          ours,
-          onnxruntime: theirs,
-          ratio,
-          ratioRange,
-          agreement,
-          // maxRSS is in KiB.
-          peakRssMiB: process.resourceUsage().maxRSS / 1024,
-        };
-        rows.push(row);
-        progress.line(
-          `${label}: ours ${ours.medianMs.toFixed(1)} ms (${ours.imagesPerSecond.toFixed(1)} img/s)` +
-            (theirs ? `, onnxruntime ${theirs.medianMs.toFixed(1)} ms (${theirs.imagesPerSecond.toFixed(1)} img/s), ours/ort ${ratio!.toFixed(2)}x, max |dlogit| ${agreement!.maxAbsDiff.toExponential(1)}` : ''),
-        );
+    for (const batch of options.batches) {
+      const label = `${variant} x${batch}`;
+      const base = { variant, batch, kernels: options.kernels, seed: options.seed, inputSeed: options.inputSeed, warmupSeconds: options.warmupSeconds, seconds: options.roundSeconds };
+      // Our thread count decides onnxruntime's: one probe round of ours (untimed) tells it.
+      progress.status(`${label}: loading ours`);
+      const probe = await runRound({ ...base, engine: 'ours', threads: options.threads, warmupSeconds: 0, seconds: 0 });
+      const threads = probe.facts.threads;
+      facts ??= { kernels: probe.facts.kernels, threads };
+      const specs: EngineSpec[] = [{ ...base, engine: 'ours', threads: options.threads }];
+      if (onnxPaths.has(variant)) {
+        const ort = { ...base, threads, onnxPath: onnxPaths.get(variant)!, resolution: probe.facts.resolution };
+        specs.push({ ...ort, engine: 'onnxruntime' });
+        if (options.ortSpinningOff) specs.push({ ...ort, engine: 'onnxruntime-spinning-off' });
       }
-    } finally {
-      model.dispose();
-      await session?.release();
+      const measured = await measureInProcesses(specs, rounds, (engine, round, out) =>
+        progress.step(`${label}  round ${round + 1}/${rounds}  ${engine} (pid ${out.pid}): median ${median(out.latenciesMs).toFixed(1)} ms over ${out.latenciesMs.length} runs`),
+      );
+      let agreement: BenchRow['agreement'] = null;
+      if (specs.length > 1) {
+        agreement = maxAbsDiff(measured.first[0]!.logits, measured.first[1]!.logits);
+        if (!(agreement.maxAbsDiff <= AGREEMENT_TOLERANCE * Math.max(1, agreement.maxAbsLogit))) {
+          throw new BenchError(
+            `${variant} batch ${batch}: our logits and onnxruntime's differ by up to ${agreement.maxAbsDiff} ` +
+              `(largest logit ${agreement.maxAbsLogit}); benchmarking different computations means nothing`,
+          );
+        }
+      }
+      const ours = summarizeSide(measured.samples[0]!, batch);
+      const theirs = measured.samples[1] ? summarizeSide(measured.samples[1], batch) : null;
+      const tunedSide = measured.samples[2] ? summarizeSide(measured.samples[2], batch) : null;
+      const { ratio, ratioRange } = theirs ? compareSides(ours, theirs) : { ratio: null, ratioRange: null };
+      const row: BenchRow = {
+        variant,
+        batch,
+        resolution: probe.facts.resolution,
+        threads,
+        kernels: probe.facts.kernels,
+        ours,
+        onnxruntime: theirs,
+        ratio,
+        ratioRange,
+        onnxruntimeSpinningOff: tunedSide ? { side: tunedSide, ...compareSides(ours, tunedSide) } : null,
+        agreement,
+        peakRssMiB: measured.peakRssMiB[0]!,
+        pids: measured.pids,
+      };
+      rows.push(row);
+      progress.line(
+        `${label}: ours ${ours.medianMs.toFixed(1)} ms (${ours.imagesPerSecond.toFixed(1)} img/s)` +
+          (theirs ? `, onnxruntime ${theirs.medianMs.toFixed(1)} ms (${theirs.imagesPerSecond.toFixed(1)} img/s), ours/ort ${ratio!.toFixed(2)}x (pairs ${ratioRange ? `${ratioRange[0].toFixed(2)}-${ratioRange[1].toFixed(2)}` : '-'}), max |dlogit| ${agreement!.maxAbsDiff.toExponential(1)}` : ''),
+      );
     }
   }
   progress.clear();
@@ -165,6 +151,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     efficientnet: { version: (require('../../package.json') as { version: string }).version, ...facts! },
     onnxruntime: options.compare === 'onnxruntime' ? { version: onnxRuntimeVersion(), ...ortSettings(facts!.threads) } : null,
+    method: 'each round of each engine alone in its own process, engines alternated round by round (ABBA)',
     settings: {
       seconds: options.seconds,
       warmupSeconds: options.warmupSeconds,
