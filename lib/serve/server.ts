@@ -63,6 +63,8 @@ export async function createInferenceServer(options: ServeOptions): Promise<Infe
   app.setErrorHandler((err, request, reply) => {
     const http = toHttpError(err);
     if (http.status === 500) request.log.error({ err }, 'unexpected error');
+    // A body refused for its size is never read: the connection cannot carry another request.
+    if (http.code === 'ERR_BODY_TOO_LARGE') void reply.header('connection', 'close');
     void reply.code(http.status).headers(http.headers).send(errorBody(http));
   });
   app.setNotFoundHandler((request, reply) => {
