@@ -87,6 +87,25 @@ export interface NativeBinding {
   savePlan(plan: Plan, file: string): void;
   /** Pillow-exact resize of interleaved 8-bit pixels (native/image), on libuv's pool. */
   resampleImage(src: Uint8Array, params: ResampleImageParams): Promise<Uint8Array>;
+  /** This machine's FMA peak and memory bandwidth (native/core/peak.h); blocks for about `seconds`. */
+  measurePeak(seconds: number): MachinePeak;
+}
+
+/** What {@link NativeBinding.measurePeak} measured. */
+export interface MachinePeak {
+  /** The SIMD level of the FMA probe ('' when the CPU runs none: no FMA figures then). */
+  level: string;
+  lanes: number;
+  chains: number;
+  gflopsOneThread: number[];
+  /** One thread alone, best trial. */
+  gflopsPerCore: number;
+  /** Threads of the all-core run (one per hardware thread). */
+  threads: number;
+  gflopsAll: number;
+  readGBs: number;
+  copyGBs: number;
+  bufferBytes: number;
 }
 
 /** The package root: dist/ and lib/ both sit one level below it. */

@@ -2,7 +2,7 @@
 // loop, the progress output, and the command end to end on B0 with tiny time budgets. Speed is
 // never asserted: these check that the figures are there and consistent, not what they are.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -18,13 +18,16 @@ import {
 import { formatTable } from '../lib/text-table';
 import { ortSessionOptions, ortSettings } from '../lib/bench/onnxruntime';
 import { compareSides } from '../lib/bench/report';
+import { flopsPerImage, peakFraction } from '../lib/bench/peak';
+import { getNative, type MachinePeak } from '../lib/native';
+import { resolveArch, summarize } from '../lib';
 import { cli } from './helpers/cli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'effnet-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Small budgets: one or two rounds of a few B0 runs. The figures are meaningless; the shapes are not.
-const QUICK = ['--variant', 'b0', '--batch', '1', '--seconds', '0.3', '--warmup', '0.1', '--round', '0.15', '--threads', '2'];
+const QUICK = ['--variant', 'b0', '--batch', '1', '--seconds', '0.3', '--warmup', '0.1', '--round', '0.15', '--threads', '2', '--peak-seconds', '0.2'];
 // The first Python with torch: $PYTHON, the one on PATH, or Debian's (another python3 may come
 // first on PATH without torch).
 const python = [process.env.PYTHON, 'python3', '/usr/bin/python3'].find((p) => p !== undefined && hasTorch(p)) ?? 'python3';
@@ -105,6 +108,32 @@ describe('bench comparison settings and ratios', () => {
   });
 });
 
+describe('bench --peak', () => {
+  it('measures the FMA peak of the widest level and the bandwidth, as a table and JSON', () => {
+    const r = cli(['bench', '--peak', '--peak-seconds', '0.5', '--json', '-']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/FMA peak, 1 thread \(\w+, \d+ lanes x 12 chains\)\s+[\d.]+ GFLOP\/s/);
+    expect(r.stderr).toMatch(/memory read, \d+ threads/);
+    const { peak } = JSON.parse(r.stdout.toString()) as { peak: MachinePeak };
+    const levels = getNative().info().cpuLevels;
+    // The widest runnable level with vectors (levels are listed lowest first).
+    expect(peak.level).toBe([...levels].reverse().find((l) => l !== 'generic') ?? '');
+    expect(peak.gflopsOneThread).toHaveLength(3);
+    expect(peak.gflopsPerCore).toBe(Math.max(...peak.gflopsOneThread));
+    for (const v of [peak.gflopsPerCore, peak.gflopsAll, peak.readGBs, peak.copyGBs]) expect(v).toBeGreaterThan(0);
+    expect(peak.threads).toBe(os.availableParallelism());
+  });
+
+  it('% peak: images/s x 2 x multiply-adds / the peak of the threads used', () => {
+    const peak = { level: 'avx512', lanes: 16, chains: 12, gflopsOneThread: [250], gflopsPerCore: 250, threads: 4, gflopsAll: 900, readGBs: 1, copyGBs: 1, bufferBytes: 1 };
+    const flops = 2 * summarize(resolveArch('b0')).macs;
+    expect(flopsPerImage('b0')).toBe(flops);
+    expect(peakFraction(peak, 'b0', 100, 2)).toBeCloseTo((100 * flops) / 500e9, 12); // 2 x 250
+    expect(peakFraction(peak, 'b0', 100, 4)).toBeCloseTo((100 * flops) / 900e9, 12); // the all-core figure bounds it
+    expect(peakFraction({ ...peak, level: '' }, 'b0', 100, 2)).toBeNull();
+  });
+});
+
 describe('bench output helpers', () => {
   function collect(isTTY: boolean): { progress: Progress; text: () => string } {
     let out = '';
@@ -142,7 +171,7 @@ describe('efficientnet bench', () => {
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     const table = r.stdout.toString();
-    expect(table).toMatch(/variant\s+batch\s+median ms\s+p90 ms\s+img\/s\s+noise\s+peak RSS MiB/);
+    expect(table).toMatch(/variant\s+batch\s+median ms\s+p90 ms\s+img\/s\s+noise\s+% peak\s+peak RSS MiB/);
     expect(table).toMatch(/^b0\s+1\s+\d/m);
     // Not a terminal: whole lines only, no carriage returns.
     expect(r.stderr).not.toContain('\r');
@@ -175,6 +204,8 @@ describe('efficientnet bench', () => {
     expect(new Set(row!.pids[0]).size).toBe(row!.ours.rounds);
     expect(row!.pids[0]).not.toContain(process.pid);
     expect(report.method).toMatch(/own process/);
+    expect(report.peak!.gflopsPerCore).toBeGreaterThan(0);
+    expect(row!.peakFraction!.ours).toBeCloseTo(peakFraction(report.peak!, 'b0', row!.ours.imagesPerSecond, 2)!, 12);
   });
 
   it.each([

@@ -4,6 +4,7 @@ export * from './machine';
 export * from './measure';
 export * from './onnx-model';
 export * from './onnxruntime';
+export * from './peak';
 export * from './progress';
 export * from './report';
 export * from './run-bench';

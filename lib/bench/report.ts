@@ -1,5 +1,6 @@
 /** What a benchmark produces: the JSON report's shape, the per-side figures, and the table. */
 import type { MachineFacts } from './machine';
+import type { MachinePeak } from '../native';
 import type { OrtSettings } from './onnxruntime';
 import { median, quantile, relativeSpread } from './stats';
 import { formatTable } from '../text-table';
@@ -39,6 +40,11 @@ export interface BenchRow {
   onnxruntimeSpinningOff: { side: SideResult; ratio: number; ratioRange: [number, number] | null } | null;
   /** Both engines on the same input: max |ours - onnxruntime| over the logits, and max |logit|. */
   agreement: { maxAbsDiff: number; maxAbsLogit: number } | null;
+  /**
+   * Images/s x FLOPs per image / the FMA peak of the row's threads (measured at the start), per
+   * engine; null when the peak was not measured.
+   */
+  peakFraction: { ours: number | null; onnxruntime: number | null } | null;
   /** Our processes' peak resident memory (MiB), the largest over the rounds. */
   peakRssMiB: number;
   /** The process id of each round, per engine (ours, onnxruntime, spinning off): one process per round. */
@@ -54,6 +60,8 @@ export interface BenchReport {
   onnxruntime: (OrtSettings & { version: string }) | null;
   /** How the engines were run. */
   method: string;
+  /** The machine's measured FMA peak and bandwidth, or null (--peak-seconds 0). */
+  peak: MachinePeak | null;
   settings: { seconds: number; warmupSeconds: number; roundSeconds: number; seed: number; inputSeed: number };
   rows: BenchRow[];
 }
@@ -118,21 +126,29 @@ export function formatReport(report: BenchReport): string {
     `median of ${report.settings.seconds} s of runs per row${report.onnxruntime ? ' and engine' : ''}, ` +
       `in rounds of ${report.settings.roundSeconds} s, each round a fresh process after ${report.settings.warmupSeconds} s of warm-up` +
       `${report.onnxruntime ? ', the engines alternated' : ''}; noise = spread of the per-round medians; per pair = ours/ort of each pair of rounds`,
+    ...(report.peak && report.peak.level !== ''
+      ? [`FMA peak (measured, ${report.peak.level}): ${report.peak.gflopsPerCore.toFixed(0)} GFLOP/s per core, ${report.peak.gflopsAll.toFixed(0)} on ${report.peak.threads} threads; % peak = img/s x FLOPs per image / the peak of the row's threads`]
+      : []),
     '',
   ];
   const compare = report.onnxruntime !== null;
+  const withPeak = report.rows.some((r) => r.peakFraction?.ours != null);
   const header = ['variant', 'batch', 'median ms', 'p90 ms', 'img/s', 'noise'];
+  if (withPeak) header.push('% peak');
   if (compare) header.push('ort ms', 'ort p90', 'ort img/s', 'ort noise', 'ours/ort', 'per pair', 'max |dlogit|');
+  if (compare && withPeak) header.push('ort % peak');
   const tuned = report.rows.some((r) => r.onnxruntimeSpinningOff !== null);
   if (tuned) header.push('ort spin-off ms', 'ours/ort spin-off');
   header.push('peak RSS MiB');
   const rows = report.rows.map((r) => {
     const cells = [r.variant, String(r.batch), ms(r.ours.medianMs), ms(r.ours.p90Ms), rate(r.ours.imagesPerSecond), percent(r.ours.noise)];
+    if (withPeak) cells.push(percent(r.peakFraction?.ours ?? null));
     if (compare) {
       const o = r.onnxruntime!;
       cells.push(ms(o.medianMs), ms(o.p90Ms), rate(o.imagesPerSecond), percent(o.noise));
       cells.push(`${r.ratio!.toFixed(2)}x`, r.ratioRange ? `${r.ratioRange[0].toFixed(2)}-${r.ratioRange[1].toFixed(2)}` : '-');
       cells.push(r.agreement ? r.agreement.maxAbsDiff.toExponential(1) : '-');
+      if (withPeak) cells.push(percent(r.peakFraction?.onnxruntime ?? null));
     }
     if (tuned) {
       const t = r.onnxruntimeSpinningOff;

@@ -9,6 +9,7 @@ import { BenchError } from './bench-error';
 import { machineFacts } from './machine';
 import { ensureOnnxModel } from './onnx-model';
 import { loadOnnxRuntime, onnxRuntimeVersion, ortSettings } from './onnxruntime';
+import { measureMachinePeak, peakFraction } from './peak';
 import { measureInProcesses, runRound, type EngineSpec } from './processes';
 import type { Progress } from './progress';
 import { compareSides, summarizeSide, type BenchReport, type BenchRow } from './report';
@@ -30,6 +31,8 @@ export interface BenchOptions {
   /** Seed of the input batch. */
   inputSeed: number;
   compare: 'onnxruntime' | null;
+  /** Seconds to measure the machine's FMA peak before the rows (0: not measured, no % peak). */
+  peakSeconds: number;
   /** Also time onnxruntime with intra-op spinning off (a labelled tuned row beside the default one). */
   ortSpinningOff: boolean;
   /** Where ONNX exports are cached. */
@@ -86,6 +89,8 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     }
   }
 
+  if (options.peakSeconds > 0) progress.status(`measuring this machine's FMA peak and memory bandwidth (${options.peakSeconds} s)`);
+  const peak = options.peakSeconds > 0 ? measureMachinePeak(options.peakSeconds) : null;
   const rows: BenchRow[] = [];
   let facts: { kernels: string; threads: number } | undefined;
   const rounds = Math.max(1, Math.round(options.seconds / options.roundSeconds));
@@ -133,6 +138,9 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
         ratioRange,
         onnxruntimeSpinningOff: tunedSide ? { side: tunedSide, ...compareSides(ours, tunedSide) } : null,
         agreement,
+        peakFraction: peak
+          ? { ours: peakFraction(peak, variant, ours.imagesPerSecond, threads), onnxruntime: theirs ? peakFraction(peak, variant, theirs.imagesPerSecond, threads) : null }
+          : null,
         peakRssMiB: measured.peakRssMiB[0]!,
         pids: measured.pids,
       };
@@ -151,6 +159,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     efficientnet: { version: (require('../../package.json') as { version: string }).version, ...facts! },
     onnxruntime: options.compare === 'onnxruntime' ? { version: onnxRuntimeVersion(), ...ortSettings(facts!.threads) } : null,
+    peak,
     method: 'each round of each engine alone in its own process, engines alternated round by round (ABBA)',
     settings: {
       seconds: options.seconds,

@@ -4,7 +4,7 @@
  * file only turns the command line into its options and prints the result.
  */
 import { TORCHVISION_VARIANTS, type VariantName } from '../arch';
-import { BenchError, DEFAULT_CACHE_DIR, formatReport, Progress, runBench, type BenchOptions, type BenchReport } from '../bench';
+import { BenchError, DEFAULT_CACHE_DIR, formatPeak, formatReport, machineFacts, measureMachinePeak, Progress, runBench, type BenchOptions, type BenchReport } from '../bench';
 import { numberOption, splitList, UsageError, writeOutput } from './io';
 import { parseCommandArgs } from './parse';
 import { parseVariant } from './variant';
@@ -33,6 +33,10 @@ Options:
                      cache from the npm registry, and needs Python with torch and torchvision
                      to export the ONNX model)
   --ort-spinning-off also time onnxruntime with intra-op spinning off (a labelled tuned row)
+  --peak             only measure this machine's FMA peak (widest SIMD level, one thread and
+                     all) and memory bandwidth, and print them
+  --peak-seconds S   how long the peak measurement before the rows takes (default 1; 0: skip
+                     it and the % peak columns)
   --cache DIR        where ONNX exports are kept (default bench/.cache in the package)
   --python EXE       the Python that exports them (default $PYTHON or python3)
   --json FILE        also write the report as JSON ("-": standard output, the table then goes
@@ -73,6 +77,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     seed: { type: 'string', default: '0' },
     compare: { type: 'string' },
     'ort-spinning-off': { type: 'boolean', default: false },
+    peak: { type: 'boolean', default: false },
+    'peak-seconds': { type: 'string', default: '1' },
     cache: { type: 'string' },
     python: { type: 'string' },
     json: { type: 'string' },
@@ -115,11 +121,25 @@ export async function benchCommand(argv: string[]): Promise<number> {
     inputSeed: INPUT_SEED,
     compare,
     ortSpinningOff: values['ort-spinning-off'],
+    peakSeconds: seconds(values['peak-seconds'], 'peak-seconds', 0),
     cacheDir: values.cache ?? DEFAULT_CACHE_DIR,
     python: values.python ?? process.env.PYTHON ?? 'python3',
     command: ['efficientnet', 'bench', ...argv].join(' '),
   };
 
+  if (values.peak) {
+    const peak = measureMachinePeak(Math.max(2, options.peakSeconds));
+    const m = machineFacts();
+    const text = `${m.cpuModel}, ${m.cores} cores\n${formatPeak(peak)}`;
+    if (values.json === '-') {
+      process.stderr.write(text);
+      await writeOutput('-', JSON.stringify({ machine: m, peak }, null, 2) + '\n');
+    } else {
+      await writeOutput('-', text);
+      if (values.json !== undefined) await writeOutput(values.json, JSON.stringify({ machine: m, peak }, null, 2) + '\n');
+    }
+    return 0;
+  }
   const progress = new Progress(process.stderr);
   let report: BenchReport;
   try {

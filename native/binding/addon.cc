@@ -18,6 +18,7 @@
 #endif
 
 #include "binding/addon_data.h"
+#include "binding/bench_ops.h"
 #include "binding/errors.h"
 #include "binding/executor.h"
 #include "binding/image_ops.h"
@@ -135,6 +136,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("checkOpCase", Napi::Function::New<check_op_case_js>(env, "checkOpCase"));
   exports.Set("savePlan", Napi::Function::New<save_plan_js>(env, "savePlan"));
   exports.Set("resampleImage", Napi::Function::New<resample_image>(env, "resampleImage"));
+  register_bench_ops(env, exports);
   return exports;
 }
 

@@ -53,10 +53,19 @@ struct OpKernel {
 // expand_dw_scratch(...) floats.
 using ExpandDwFn = void (*)(const KernelArgs& pw, const KernelArgs& dw);
 
+// A level's FMA throughput probe (cpu/simd/fma_probe.h): `burst(iters)` runs iters x chains
+// vector FMAs of `lanes` floats each. Null on levels without vectors (generic, reference).
+struct FmaProbe {
+  float (*burst)(int64_t iters) = nullptr;
+  int32_t lanes = 0;
+  int32_t chains = 0;
+};
+
 struct CpuKernels {
   const char* level;
   OpKernel ops[kOpKindCount];  // indexed by OpKind
   ExpandDwFn expand_dw;        // null: the level runs the pair as two ops
+  FmaProbe fma_probe = {};     // for bench --peak, not for inference
   const OpKernel& operator[](OpKind kind) const { return ops[int32_t(kind)]; }
 };
 

@@ -21,7 +21,8 @@ CpuKernels kernel_table(const char* level) {
                         {level, pack_gemm<V::W>, head_pool_scratch, head_pool<V>},
                         {level, pack_gemm<V::W>, no_scratch, linear<V>},
                     },
-                    expand_dw<V>};
+                    expand_dw<V>,
+                    {fma_burst<V>, V::W, kFmaChains}};
 }
 
 }  // namespace simd

@@ -16,6 +16,7 @@
 #include "cpu/simd/head_pool.h"
 #include "cpu/simd/linear.h"
 #include "cpu/simd/expand_dw.h"
+#include "cpu/simd/fma_probe.h"
 
 namespace effnet {
 namespace simd {
@@ -26,5 +27,6 @@ template void pwconv_bn_act<EFFNET_SIMD_V>(const KernelArgs&);
 template void head_pool<EFFNET_SIMD_V>(const KernelArgs&);
 template void linear<EFFNET_SIMD_V>(const KernelArgs&);
 template void expand_dw<EFFNET_SIMD_V>(const KernelArgs&, const KernelArgs&);
+template float fma_burst<EFFNET_SIMD_V>(int64_t);
 }  // namespace simd
 }  // namespace effnet
