@@ -1,4 +1,4 @@
-#include "core/op_cases.h"
+#include "test/op_cases.h"
 
 #include <algorithm>
 #include <cmath>

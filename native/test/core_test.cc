@@ -25,7 +25,7 @@
 #include "cpu/expand_dw.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
-#include "tools/simd_math_test.h"
+#include "test/simd_math_test.h"
 #include "tools/synthetic_plan.h"
 
 static std::atomic<long> g_news{0};
