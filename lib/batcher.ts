@@ -12,11 +12,12 @@
  * holds a slot from before its input exists until its rows are back. When every slot is held no
  * request can join, so an idle model runs what it has without waiting for company.
  */
+import { getNative } from './native';
 import { checkNumber, invalidParameterError, is } from './errors';
 
 /** Options of dynamic batching (`EfficientNet.load({ batching })`). */
 export interface BatchingOptions {
-  /** Most images in one native run (1..4096, default 8). */
+  /** Most images in one native run (1 to the core's limit, 4096; default 8). */
   maxBatch?: number;
   /** How long an idle model waits for more requests before it runs what it has (0..10000 ms, default 2). */
   maxWaitMs?: number;
@@ -48,7 +49,7 @@ export function resolveBatching(value: unknown, name: string): ResolvedBatching 
   }
   const o = value as BatchingOptions;
   return {
-    maxBatch: o.maxBatch === undefined ? DEFAULT_BATCHING.maxBatch : checkNumber(`${name}.maxBatch`, o.maxBatch, 1, 4096, true),
+    maxBatch: o.maxBatch === undefined ? DEFAULT_BATCHING.maxBatch : checkNumber(`${name}.maxBatch`, o.maxBatch, 1, getNative().maxBatch, true),
     maxWaitMs: o.maxWaitMs === undefined ? DEFAULT_BATCHING.maxWaitMs : checkNumber(`${name}.maxWaitMs`, o.maxWaitMs, 0, 10000),
   };
 }

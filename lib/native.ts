@@ -51,7 +51,7 @@ export interface NativeModel {
   readonly disposed: boolean;
 }
 
-/** Result of one op case from the core's op table. */
+/** Result of one op case from the core's op table (the test addon's checkOpCase, native/test/). */
 export interface OpCheckResult {
   maxAbsDiff: number;
   nmse: number;
@@ -82,8 +82,8 @@ export interface NativeBinding {
   fingerprint: string;
   Model: new (plan: Plan, options?: NativeCompileOptions) => NativeModel;
   info(): NativeInfo;
-  opCases(): string[];
-  checkOpCase(id: string, options?: NativeCompileOptions): OpCheckResult;
+  /** The most images one run may hold (the core's kMaxBatch, core/plan_check.h). */
+  maxBatch: number;
   savePlan(plan: Plan, file: string): void;
   /** Pillow-exact resize of interleaved 8-bit pixels (native/image), on libuv's pool. */
   resampleImage(src: Uint8Array, params: ResampleImageParams): Promise<Uint8Array>;

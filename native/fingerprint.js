@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The fingerprint of the native sources: sha256 over every file under native/ that goes into the
-// addon (.h .hpp .cc .cu .cuh .json), in path order, excluding native/tools/ (not in the addon).
+// addon (.h .hpp .cc .cu .cuh .json), in path order, excluding native/tools/ and native/test/ (not in
+// the addon).
 // The build embeds it in the addon; lib/native.ts recomputes it from the package's native/ folder
 // and refuses a binary built from other sources (a stale local build or a mismatched prebuild).
 //
@@ -21,7 +22,7 @@ function listSources(dir, rel = '') {
   for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
     const p = rel ? `${rel}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
-      if (p !== 'tools') out.push(...listSources(dir, p));
+      if (p !== 'tools' && p !== 'test') out.push(...listSources(dir, p));
     } else if (EXTENSIONS.has(path.extname(entry.name))) {
       out.push(p);
     }

@@ -7,7 +7,7 @@
 #
 # WHAT IS COMPARED WITH WHAT -- read before quoting a number:
 #  * Correctness is CUDA vs the CPU reference kernels on the SAME plan and weights (effnet_cuda
-#    check): every op case of core/op_cases in fp32 and fp16, then whole networks.
+#    check): every op case of native/test/op_cases in fp32 and fp16, then whole networks.
 #  * Speed vs PyTorch uses torchvision's efficientnet_b0/b3 with torchvision's OWN random init
 #    (same shapes, different numbers): speed only. Plans are made here from a seed by
 #    effnet_make_plan --variant b0|b3 (B0's and B3's real widths, depths and resolutions with

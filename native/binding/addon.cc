@@ -1,9 +1,9 @@
-// The module's entry point: the only place that lists what the .node exports.
+// The module's entry point: the only place that lists what the .node exports. (The op table's
+// entry points are test code, in a separate test addon: native/test/op_cases_addon.cc.)
 //   Model                       compiled plan (model_wrap.cc)
 //   fingerprint                 hash of the native sources built in (native/fingerprint.js)
+//   maxBatch                    the most images one run takes (the core's kMaxBatch)
 //   info()                      CPU features and kernel levels (for `efficientnet info`)
-//   opCases()                   ids of the core's op table (native/core/op_cases.cc)
-//   checkOpCase(id, options)    one op case, candidate kernels vs the scalar reference
 //   savePlan(plan, path)        writes a plan for the no-Node tools in native/tools
 //   resampleImage(src, params)  Pillow-exact resize (native/image), on libuv's pool
 #include <napi.h>
@@ -24,7 +24,7 @@
 #include "binding/image_ops.h"
 #include "binding/model_wrap.h"
 #include "binding/plan_convert.h"
-#include "core/op_cases.h"
+#include "core/plan_check.h"
 #include "cpu/levels.h"
 #include "effnet/cuda.h"
 #include "effnet/error.h"
@@ -64,37 +64,6 @@ Napi::Value info(const Napi::CallbackInfo& cb) {
   });
 }
 
-Napi::Value op_case_ids(const Napi::CallbackInfo& cb) {
-  Napi::Env env = cb.Env();
-  const auto& cases = op_cases();
-  Napi::Array ids = Napi::Array::New(env, cases.size());
-  for (size_t i = 0; i < cases.size(); ++i) ids.Set(uint32_t(i), cases[i].id);
-  return ids;
-}
-
-Napi::Value check_op_case_js(const Napi::CallbackInfo& cb) {
-  Napi::Env env = cb.Env();
-  if (!cb[0].IsString()) throw_type_error(env, "an op case id", "id", "a non-string");
-  const std::string id = cb[0].As<Napi::String>().Utf8Value();
-  return guard(env, [&] {
-    CompileOptions options = compile_options_from_js(cb[1]);
-    for (const auto& c : op_cases()) {
-      if (c.id != id) continue;
-      OpCheck r = check_op_case(c, options);
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("maxAbsDiff", r.max_abs_diff);
-      o.Set("nmse", r.nmse);
-      o.Set("maxAbsRef", r.max_abs_ref);
-      o.Set("count", double(r.n));
-      o.Set("seed", Napi::String::New(env, std::to_string(c.seed)));
-      o.Set("kernel", r.kernel);
-      o.Set("passed", r.passed);
-      return static_cast<Napi::Value>(o);
-    }
-    throw make_error(env, {kErrPlanInvalid, "no op case named \"" + id + "\""});
-  });
-}
-
 void save_plan_js(const Napi::CallbackInfo& cb) {
   Napi::Env env = cb.Env();
   if (!cb[0].IsObject()) throw_type_error(env, "a plan object", "plan", "another value");
@@ -131,9 +100,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(data.release());  // owned by the env from here; freed at its teardown
   exports.Set("Model", ModelWrap::define(env));
   exports.Set("fingerprint", Napi::String::New(env, EFFNET_SOURCE_FINGERPRINT));
+  exports.Set("maxBatch", Napi::Number::New(env, kMaxBatch));
   exports.Set("info", Napi::Function::New<info>(env, "info"));
-  exports.Set("opCases", Napi::Function::New<op_case_ids>(env, "opCases"));
-  exports.Set("checkOpCase", Napi::Function::New<check_op_case_js>(env, "checkOpCase"));
   exports.Set("savePlan", Napi::Function::New<save_plan_js>(env, "savePlan"));
   exports.Set("resampleImage", Napi::Function::New<resample_image>(env, "resampleImage"));
   register_bench_ops(env, exports);

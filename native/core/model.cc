@@ -5,8 +5,9 @@
 // Two execution strategies change the order of work, never the plan: expand -> dwconv pairs run as
 // one fused step (cpu/expand_dw.h; only its SE sums round differently), and at batch > 1 the early,
 // memory-heavy ops run one image at a time (the per-image band, core/memory_plan.h; bit-identical),
-// one image per thread with single-threaded ops (no sync per op; B0 batch 8, 2 threads: ~8% faster
-// than splitting each op over both threads), batch % threads leftover images with every thread.
+// one image per thread with single-threaded ops (no sync per op; faster than splitting each op over
+// the threads: bench/RESULTS.md, "Measurements behind native constants"), batch % threads leftover
+// images with every thread.
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -31,12 +32,11 @@ std::string mib(int64_t floats) {
 }
 
 // A batched op whose input + output exceed this runs per image instead (CpuModel::band_end_for):
-// a quarter of a 32 MiB L3, leaving room for the weights, the next op's output and other processes.
-// Measured (B0, batch 8, 2 threads): 4, 8 and 16 MiB give the same band (through the 56x56 stage)
-// and the same time, 12-15% under the unbanded run.
+// a quarter of a 32 MiB L3, leaving room for the weights, the next op's output and other processes
+// (measured: bench/RESULTS.md, "Measurements behind native constants").
 constexpr int64_t kBandBytes = int64_t(8) << 20;
-// Images per pass through the band. Measured (B0, batch 8, 2 threads): groups of 2 run as fast as
-// single images, groups of 4 ~3% slower (their activations start to leave L3), so 1: least memory.
+// Images per pass through the band: 1, the least memory, since larger groups are no faster (same
+// section of bench/RESULTS.md).
 constexpr int32_t kBandImages = 1;
 
 int32_t hardware_threads() { return std::max(1, int32_t(std::thread::hardware_concurrency())); }

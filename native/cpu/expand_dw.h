@@ -22,10 +22,9 @@ namespace effnet {
 // The fused kernel itself is a slot of each level's table (CpuKernels::expand_dw): the SIMD
 // levels instantiate cpu/simd/expand_dw.h; reference and generic have none.
 
-// Whether fusing pays for this dwconv input (e per image). Measured on Zen 4 (2 threads, 32 MiB
-// L3): B3's 150x150x144 pair (13 MB) runs ~20% faster fused; pairs of 0.7-4 MB come out even,
-// because e still stays in L3 between the two ops and the halo rows eat the rest. So only e of
-// 4 MiB and more (B0's 112x112x96, B3's 150x150 and 75x75 expands, and the larger variants' early
+// Whether fusing pays for this dwconv input (e per image). Small pairs come out even (e still stays
+// in L3 between the two ops and the halo rows eat the rest; measured: bench/RESULTS.md,
+// "Measurements behind native constants"). So only e of 4 MiB and more (B0's 112x112x96, B3's 150x150 and 75x75 expands, and the larger variants' early
 // blocks), where e competes for L3 with everything else, and more so under load from other
 // processes.
 bool expand_dw_worth_it(const ValueDesc& expanded);

@@ -80,8 +80,11 @@ const CpuKernels& by_name(const std::string& name, const char* source) {
     }
     return *l.kernels();
   }
-  throw Error(kErrInvalidOption, std::string(source) + " = \"" + name +
-                                "\" is not a CPU kernel level (expected scalar, generic, avx2, avx512, neon or reference)");
+  // The list of names comes from the table, so it cannot go stale when a level is added.
+  std::string known = "scalar";
+  for (const Level& l : levels()) known += std::string(", ") + l.name;
+  throw Error(kErrInvalidOption, std::string(source) + " = \"" + name + "\" is not a CPU kernel level (expected " +
+                                known + " or reference)");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// effnet_check: runs every op case (core/op_cases) at every CPU kernel level this machine can run,
+// effnet_check: runs every op case (test/op_cases) at every CPU kernel level this machine can run,
 // against the scalar reference, and prints a table. Exit status 1 on any failure.
 //   effnet_check [--filter SUBSTRING] [--threads N] [--level L] [--quiet]
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/op_cases.h"
+#include "test/op_cases.h"
 #include "cpu/levels.h"
 #include "effnet/error.h"
 

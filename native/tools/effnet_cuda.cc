@@ -4,7 +4,7 @@
 //   effnet_cuda list                      the op case ids, for --filter
 //   effnet_cuda check [--precision fp32|fp16|all] [--filter SUBSTRING[|SUBSTRING...]] [--no-net] [--net-batch N]
 //                     [--plan FILE]... [--device D] [--quiet]
-//       Every op case of core/op_cases (the same table effnet_check runs on the CPU) on CUDA vs the
+//       Every op case of test/op_cases (the same table effnet_check runs on the CPU) on CUDA vs the
 //       CPU reference kernels, then whole networks (synthetic B0 at 224, synthetic B3 at 300, and
 //       any --plan files) vs the CPU reference model: logits within 1e-4 (fp32) / 1e-2 (fp16) of
 //       max |logit|, and top-5 equal. Prints a table; exit 1 on any failure.
@@ -38,7 +38,7 @@
 
 #include "core/aligned_buffer.h"
 #include "core/compiled_op.h"
-#include "core/op_cases.h"
+#include "test/op_cases.h"
 #include "core/prng.h"
 #include "cpu/levels.h"
 #include "cuda/cuda_model.h"
@@ -59,7 +59,7 @@ struct Tolerance {
   double logits;         // networks: max |diff| / max |ref| over the logits
 };
 Tolerance tolerance_for(Precision p) {
-  // fp32: the house tolerances (core/op_cases.h). fp16: storage rounding (2^-11 relative per
+  // fp32: the house tolerances (test/op_cases.h). fp16: storage rounding (2^-11 relative per
   // rounding, a few roundings per op) with fp32 accumulation: ~1e-3, checked at 1e-2.
   return p == Precision::fp32 ? Tolerance{kOpCaseMaxNmse, kOpCaseMaxAbs, 1e-4} : Tolerance{1e-4, 1e-2, 1e-2};
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/prng.h"
+#include "test/padding.h"
 
 namespace effnet {
 namespace {
@@ -37,12 +38,7 @@ class Builder {
     for (float& f : b) f = rng_.uniform(-0.2f, 0.2f);
   }
   std::array<int32_t, 4> pads(int32_t h, int32_t w, int32_t k, int32_t s) const {
-    if (!o_.tf_same) return {(k - 1) / 2, (k - 1) / 2, (k - 1) / 2, (k - 1) / 2};
-    auto one = [&](int32_t in) {
-      const int32_t total = std::max(((in + s - 1) / s - 1) * s + k - in, 0);
-      return std::make_pair(total / 2, total - total / 2);
-    };
-    const auto ph = one(h), pw = one(w);
+    const auto ph = pad_pair(h, k, s, o_.tf_same), pw = pad_pair(w, k, s, o_.tf_same);
     return {ph.first, pw.first, ph.second, pw.second};
   }
   int32_t windowed(OpKind kind, int32_t x, int32_t cout, int32_t k, int32_t s, int32_t* sums) {

@@ -1,7 +1,9 @@
-// Run by test/slow/package.test.ts, possibly under qemu with an arm64 Node: loads the efficientnet
-// package found at argv[2] as a user would, then checks where its binary came from, runs the whole
-// op table at every CPU level, and runs B0 on seeded weights against torchvision's logits (the
-// parity fixture at argv[3], if given). Prints one JSON line.
+// Run by test/slow/package.test.ts, possibly under qemu with an arm64 Node or under Wine: loads the
+// efficientnet package found at argv[2] as a user would and checks where its binary came from;
+// runs B0 on seeded weights against torchvision's logits (the parity fixture at argv[3], if not
+// empty); and, given the test addon built beside that prebuild (argv[4]: the op table is test data,
+// kept out of the shipped addon), runs the whole op table at every CPU level this CPU has.
+// Prints one JSON line.
 const path = require('path');
 const fs = require('fs');
 
@@ -17,15 +19,16 @@ async function main() {
   const native = getNative();
   let cases = 0;
   const failed = [];
+  const table = argv(4) ? require(argv(4)) : { opCases: () => [] };
   for (const level of native.info().cpuLevels) {
-    for (const id of native.opCases()) {
+    for (const id of table.opCases()) {
       cases++;
-      const r = native.checkOpCase(id, { cpuLevel: level });
+      const r = table.checkOpCase(id, { cpuLevel: level });
       if (!r.passed) failed.push(`${level} ${id} (${r.kernel}): max abs ${r.maxAbsDiff}`);
     }
   }
   const result = { origin: nativeOrigin(), levels: native.info().cpuLevels, kernels: native.info().cpuKernels, cases, failed };
-  if (process.argv[3]) {
+  if (argv(3)) {
     const f = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
     const arch = pkg.resolveArch(f.variant);
     const weights = pkg.writeSafetensors(pkg.seededStateDict(arch, f.seed));

@@ -19,6 +19,17 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const smoke = path.join(root, 'test/helpers/package-smoke.cjs');
 const b0Fixture = path.join(root, 'test/fixtures/parity/b0.json');
 
+/**
+ * The test addon (the op table) built beside a platform's prebuild by `npm pack`'s prebuild step:
+ * the same sources, compiler and flags as the shipped binary, kept out of the package.
+ */
+function testAddon(platform: string): string {
+  const dir = path.join(root, 'build-prebuild', platform);
+  const found = [path.join(dir, 'Release', 'efficientnet_test.node'), path.join(dir, 'efficientnet_test.node')].find((f) => existsSync(f));
+  expect(found, `the test addon beside the ${platform} prebuild, under ${dir}`).toBeDefined();
+  return found!;
+}
+
 function sh(cmd: string, args: string[], options: SpawnSyncOptions = {}): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
@@ -65,7 +76,7 @@ describe('the packed package', () => {
     const env = { ...process.env, PATH: compilerFreePath() };
     expect(spawnSync('sh', ['-c', 'command -v g++ || command -v cmake || command -v c++'], { env }).status).not.toBe(0);
     sh('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: project, env });
-    const r = JSON.parse(sh(process.execPath, [smoke, installed, b0Fixture], { env }));
+    const r = JSON.parse(sh(process.execPath, [smoke, installed, b0Fixture, testAddon('linux-x64')], { env }));
     expect(r.origin.kind).toBe('prebuild');
     expect(r.origin.path).toContain(path.join('prebuilds', 'linux-x64'));
     expect(r.failed).toEqual([]);
@@ -100,7 +111,7 @@ describe('the packed package', () => {
     const pkg = path.join(unpacked, 'package');
     symlinkSync(path.join(project, 'node_modules'), path.join(pkg, 'node_modules'));
     const r = JSON.parse(
-      sh(qemu, ['-L', '/usr/aarch64-linux-gnu', armNode, smoke, pkg, b0Fixture], {
+      sh(qemu, ['-L', '/usr/aarch64-linux-gnu', armNode, smoke, pkg, b0Fixture, testAddon('linux-arm64')], {
         env: { ...process.env, PREBUILDS_ONLY: '1' },
         timeout: 900_000,
       }),
@@ -108,6 +119,7 @@ describe('the packed package', () => {
     expect(r.origin.path).toContain(path.join('prebuilds', 'linux-arm64'));
     expect(r.failed).toEqual([]);
     expect(r.levels).toContain('neon');
+    expect(r.cases).toBeGreaterThan(100);
     expect(r.parity.relative).toBeLessThan(1e-4);
   });
 
@@ -153,7 +165,7 @@ describe('the packed package', () => {
     };
     const cli = path.join(pkg, 'dist/cli.js');
     expect(underWine([cli, 'info'])).toMatch(/binary\s+prebuild/);
-    const r = JSON.parse(underWine([smoke, pkg, b0Fixture]));
+    const r = JSON.parse(underWine([smoke, pkg, b0Fixture, testAddon('win32-x64')]));
     expect(r.origin.path).toContain(path.join('prebuilds', 'win32-x64').replace('/', '\\'));
     expect(r.failed).toEqual([]);
     expect(r.cases).toBeGreaterThan(100);

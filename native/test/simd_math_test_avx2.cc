@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tools/simd_math_test.h"
+#include "test/simd_math_test.h"
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #include "cpu/simd/vec_avx2.h"
-#include "tools/simd_math_sweep.h"
+#include "test/simd_math_sweep.h"
 namespace effnet {
 template SimdMathError simd::math_sweep<simd::Avx2>(const char*);
 }  // namespace effnet

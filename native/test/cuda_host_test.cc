@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/fp16_range.h"
-#include "core/op_cases.h"
+#include "test/op_cases.h"
 #include "cuda/event_record.h"
 #include "effnet/cuda.h"
 #include "effnet/error.h"

@@ -25,7 +25,8 @@
 #include "cpu/expand_dw.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
-#include "tools/simd_math_test.h"
+#include "test/padding.h"
+#include "test/simd_math_test.h"
 #include "tools/synthetic_plan.h"
 
 static std::atomic<long> g_news{0};
@@ -180,12 +181,7 @@ void test_expand_dw() {
     dw.k = sh.k;
     dw.stride = sh.s;
     dw.act = Act::swish;
-    auto pads = [&](int32_t in) {
-      if (!sh.same) return std::make_pair((sh.k - 1) / 2, (sh.k - 1) / 2);
-      const int32_t total = std::max(((in + sh.s - 1) / sh.s - 1) * sh.s + sh.k - in, 0);
-      return std::make_pair(total / 2, total - total / 2);
-    };
-    const auto ph = pads(sh.h), pw_ = pads(sh.w);
+    const auto ph = pad_pair(sh.h, sh.k, sh.s, sh.same), pw_ = pad_pair(sh.w, sh.k, sh.s, sh.same);
     dw.pad = {ph.first, pw_.first, ph.second, pw_.second};
     const int32_t ho = (sh.h + ph.first + ph.second - sh.k) / sh.s + 1, wo = (sh.w + pw_.first + pw_.second - sh.k) / sh.s + 1;
     plan.values.push_back({ho, wo, sh.ce});

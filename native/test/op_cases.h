@@ -1,5 +1,6 @@
 // The project's one table of single-op test cases, run on every backend against the scalar
-// reference: by native/tools/effnet_check (no Node) and, through the binding, by the vitest suite.
+// reference: by native/tools/effnet_check (no Node) and, through the test addon
+// (op_cases_addon.cc), by the vitest suite. Test data: never linked into the shipped addon.
 //
 // Shapes are deliberately odd (H, W in {1, 7, 13, 16, 17}; channels like 3, 17, 33, 61, 100 that
 // are not multiples of 8/16, so every vector loop runs its tail), with k 3 and 5, stride 1 and 2,

@@ -1,4 +1,4 @@
-#include "core/op_cases.h"
+#include "test/op_cases.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,18 +10,10 @@
 #include "core/plan_check.h"
 #include "core/prng.h"
 #include "cpu/levels.h"
+#include "test/padding.h"
 
 namespace effnet {
 namespace {
-
-// TF "SAME": total = max((ceil(in/s) - 1) * s + k - in, 0), the extra pixel at the bottom/right.
-// Symmetric: (k - 1) / 2 on both sides (torch-trained weights).
-std::pair<int32_t, int32_t> pad_pair(int32_t in, int32_t k, int32_t s, bool same) {
-  if (!same) return {(k - 1) / 2, (k - 1) / 2};
-  const int32_t out = (in + s - 1) / s;
-  const int32_t total = std::max((out - 1) * s + k - in, 0);
-  return {total / 2, total - total / 2};
-}
 
 int32_t out_size(int32_t in, int32_t k, int32_t s, std::pair<int32_t, int32_t> p) {
   return (in + p.first + p.second - k) / s + 1;

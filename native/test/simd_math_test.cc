@@ -1,4 +1,4 @@
-#include "tools/simd_math_test.h"
+#include "test/simd_math_test.h"
 
 #include "cpu/levels.h"
 

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tools/simd_math_test.h"
+#include "test/simd_math_test.h"
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")
 #include "cpu/simd/vec_avx512.h"
-#include "tools/simd_math_sweep.h"
+#include "test/simd_math_sweep.h"
 namespace effnet {
 template SimdMathError simd::math_sweep<simd::Avx512>(const char*);
 }  // namespace effnet

@@ -6,7 +6,7 @@
 
 #include "cpu/simd/simd_target.h"
 #include "cpu/simd/vec_math.h"
-#include "tools/simd_math_test.h"
+#include "test/simd_math_test.h"
 
 namespace effnet {
 namespace simd {
