@@ -41,7 +41,6 @@ import {
   foldTensors,
   MAIN_OUTPUTS,
   readTensors,
-  sameValues,
   type Compiled,
   type CompileChoices,
   type WeightsOrigin,
@@ -71,6 +70,7 @@ import {
   pretrainedSource,
   sourcePolicy,
   WEIGHT_FORMATS,
+  type FoldedParams,
   type WeightFormat,
 } from './weights';
 
@@ -128,15 +128,17 @@ export class EfficientNet {
   #disposed = false;
   readonly #batcher: Batcher | undefined;
   readonly #limit: QueueLimit;
-  readonly #origin: WeightsOrigin;
   readonly #compileOptions: CompileChoices;
+  // The BN-folded layers the main plan was compiled from: features() and cam({ full }) compile
+  // their plans from them, never reading the weights again. Dropped by dispose().
+  #folded: FoldedParams | undefined;
   // The classifier as the weights hold it (never BN-folded): CAM needs its rows in TS. [classes, head]
   readonly #classifier: { weight: Float32Array; bias: Float32Array };
 
   private constructor(init: {
     arch: ArchSpec;
     resolution: number;
-    origin: WeightsOrigin;
+    weightsSource: WeightsOrigin['kind'];
     format: WeightFormat;
     padding: PaddingMode;
     bnEps: number;
@@ -145,13 +147,12 @@ export class EfficientNet {
     batching: ResolvedBatching | null;
     queue: ResolvedQueue;
     main: Compiled;
-    classifier: { weight: Float32Array; bias: Float32Array };
+    folded: FoldedParams;
     compileOptions: CompileChoices;
   }) {
     this.arch = init.arch;
     this.resolution = init.resolution;
-    this.#origin = init.origin;
-    this.weightsSource = init.origin.kind;
+    this.weightsSource = init.weightsSource;
     this.format = init.format;
     this.padding = init.padding;
     this.bnEps = init.bnEps;
@@ -161,7 +162,8 @@ export class EfficientNet {
     this.queue = init.queue;
     this.#limit = new QueueLimit(init.queue);
     this.#main = init.main;
-    this.#classifier = init.classifier;
+    this.#folded = init.folded;
+    this.#classifier = init.folded.get('classifier')!;
     this.#compileOptions = init.compileOptions;
     if (init.batching) {
       const perImage = 3 * init.resolution * init.resolution;
@@ -238,11 +240,10 @@ export class EfficientNet {
     const size = resolution ?? arch.resolution;
     const compileOptions: CompileChoices = { threads, kernels, device, precision };
     const main = compile(arch, folded, { padding, resolution: size, outputs: MAIN_OUTPUTS }, compileOptions, stack);
-    const cls = folded.get('classifier')!;
     return new EfficientNet({
       arch,
       resolution: size,
-      origin,
+      weightsSource: origin.kind,
       format: weightFormat,
       padding,
       bnEps,
@@ -251,7 +252,7 @@ export class EfficientNet {
       batching,
       queue,
       main,
-      classifier: { weight: cls.weight.slice(), bias: cls.bias.slice() },
+      folded,
       compileOptions,
     });
   }
@@ -268,19 +269,28 @@ export class EfficientNet {
 
   /** Where the model runs ('cpu' or 'cuda'), or null once disposed. */
   get device(): 'cpu' | 'cuda' | null {
-    const kernels = this.kernels;
-    return kernels === null ? null : kernels.startsWith('cuda') ? 'cuda' : 'cpu';
+    const level = this.kernelLevel;
+    return level === null ? null : level.startsWith('cuda') ? 'cuda' : 'cpu';
   }
 
   /** The storage precision of activations and weights ('fp16' only on CUDA), or null once disposed. */
   get precision(): 'fp32' | 'fp16' | null {
-    const kernels = this.kernels;
-    return kernels === null ? null : kernels.startsWith('cuda-fp16') ? 'fp16' : 'fp32';
+    const level = this.kernelLevel;
+    return level === null ? null : level.startsWith('cuda-fp16') ? 'fp16' : 'fp32';
   }
 
-  /** The kernels in use: a CPU level (e.g. "avx512") or "cuda-fp16 sm_90"; null once disposed. */
-  get kernels(): string | null {
+  /** The kernel level in use: a CPU level (e.g. "avx512") or "cuda-fp16 sm_90"; null once disposed. */
+  get kernelLevel(): string | null {
     return this.#main?.native.kernels ?? null;
+  }
+
+  /**
+   * The same as {@link kernelLevel}.
+   * @deprecated Use {@link kernelLevel}: the `kernels` load option picks 'fast' or 'reference'
+   *   kernels, while this getter reports the level in use; the two shared a name.
+   */
+  get kernels(): string | null {
+    return this.kernelLevel;
   }
 
   /** Worker threads used per inference, or null once disposed. */
@@ -422,15 +432,14 @@ export class EfficientNet {
 
   /**
    * Multi-scale feature maps: the output of the stem (stage 0) or of the last block of a stage,
-   * like timm's `features_only`. The first call compiles a second plan that exports these maps
-   * (reading and folding the weights again: the file must be unchanged, the buffer unmodified).
+   * like timm's `features_only`. The first call compiles a second plan that exports these maps,
+   * from the weights load() folded (the weight file is not read again).
    *
    * @param images - as {@link classify}
    * @param options - stages (default [1, 2, 3, 5, 7]: strides 2, 4, 8, 16, 32), layout of the
    *   result ('nchw' default, 'nhwc'), preprocess options, inputLayout for tensors
    * @returns one {@link FeatureMap} per stage, in the order asked, each with its stride
-   * @throws as {@link classify}; EfficientNetError ERR_WEIGHTS_FORMAT when the weights changed
-   *   since load()
+   * @throws as {@link classify}
    */
   async features(images: ModelInput, options: FeaturesOptions = {}): Promise<FeatureMap[]> {
     const stack = new Error();
@@ -540,6 +549,7 @@ export class EfficientNet {
     for (const extra of [this.#features, this.#whole?.plan]) extra?.then((c) => c.native.dispose(), () => undefined);
     this.#features = undefined;
     this.#whole = undefined;
+    this.#folded = undefined;
   }
 
   #live(): Compiled {
@@ -631,19 +641,16 @@ export class EfficientNet {
     return this.#whole!.plan;
   }
 
-  // A second plan from the same weights: they are read and folded again (keeping the folded copy of
-  // every model around for methods most callers never use would double its memory), and must be
-  // the ones load() read: the classifier, never folded, is compared.
+  // A second plan from the layers load() folded: the weights are not read again (the file may have
+  // changed or gone, the caller's buffer may have been reused).
   async #extraPlan(
     purpose: string,
     lower: { resolution: number | readonly [number, number]; outputs: PlanOutput[] },
     stack: Error,
   ): Promise<Compiled> {
-    const tensors = await readTensors(this.arch, this.#origin, this.format);
-    const folded = foldTensors(this.arch, tensors, this.format, this.bnEps);
-    if (!sameValues(folded.get('classifier')!.weight, this.#classifier.weight)) {
-      throw new EfficientNetError('ERR_WEIGHTS_FORMAT',
-        `The weights changed since load() (${purpose} compiles its plan from them on first use); load the model again`);
+    const folded = this.#folded;
+    if (folded === undefined) {
+      throw new EfficientNetError('ERR_DISPOSED', `This model has been disposed; load it again to run ${purpose}`);
     }
     const compiled = compile(this.arch, folded, { padding: this.padding, ...lower }, this.#compileOptions, stack);
     if (this.#disposed) {

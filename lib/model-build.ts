@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { lowerToPlan, type ArchSpec, type PaddingMode, type PlanOutput } from './arch';
 import { EfficientNetError } from './errors';
-import { getNative, wrapNativeError, type NativeModel } from './native';
+import { getNative, wrapNativeError, type NativeCompileOptions, type NativeModel } from './native';
 import type { ValueDesc } from './plan';
 import {
   foldBatchNorm,
@@ -32,13 +32,11 @@ export interface Compiled {
   outputs: Map<PlanOutput, { id: number; shape: ValueDesc }>;
 }
 
-/** What the native side is asked to compile for (one value per model, reused by features()). */
-export interface CompileChoices {
-  threads: number;
-  kernels: 'fast' | 'reference';
-  device: 'cpu' | 'cuda' | 'auto';
-  precision: 'fp32' | 'fp16';
-}
+/**
+ * The {@link NativeCompileOptions} a model fixes at load() (all set), reused for its extra plans:
+ * derived, so the compile options have one declaration.
+ */
+export type CompileChoices = Required<Pick<NativeCompileOptions, 'threads' | 'kernels' | 'device' | 'precision'>>;
 
 export function compile(
   arch: ArchSpec,
@@ -58,7 +56,7 @@ export function compile(
   return { native, order: plan.outputs, outputs: map };
 }
 
-// Where load() got its weights, kept so that #featurePlan can fold them again.
+// Where load() got its weights.
 export type WeightsOrigin = { kind: 'file'; path: string } | { kind: 'buffer'; bytes: Uint8Array } | { kind: 'random'; seed: number };
 
 export async function readWeights(weights: string | Uint8Array): Promise<Uint8Array> {
@@ -90,10 +88,4 @@ export function foldTensors(arch: ArchSpec, tensors: Map<string, TensorData>, fo
   const folded = foldBatchNorm(arch, params, { eps: bnEps });
   params.clear();
   return folded;
-}
-
-export function sameValues(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
-  return true;
 }

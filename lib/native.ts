@@ -8,7 +8,23 @@ import path from 'node:path';
 import load from 'node-gyp-build';
 import { EfficientNetError, ERROR_CODES, type ErrorCode } from './errors';
 import type { Plan } from './plan';
-import type { ResampleImageParams } from './image/native-image';
+
+/** Pillow's filters, as the binding names them. */
+export type NativeFilter = 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';
+
+/** Arguments of `resampleImage`; see native/binding/image_ops.h. */
+export interface ResampleImageParams {
+  srcWidth: number;
+  srcHeight: number;
+  channels: number;
+  dstWidth: number;
+  dstHeight: number;
+  filter: NativeFilter;
+  /** Pillow's `box` (source region, float32). */
+  box?: readonly [number, number, number, number];
+  /** Part of the dstWidth x dstHeight output to compute. */
+  window?: { x: number; y: number; width: number; height: number };
+}
 
 /** Options for compiling a plan. */
 export interface NativeCompileOptions {
