@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import load from 'node-gyp-build';
 import { EfficientNetError, ERROR_CODES, type ErrorCode } from './errors';
-import type { Plan } from './plan';
+import type { Plan } from './plan/types';
 
 /** Pillow's filters, as the binding names them. */
 export type NativeFilter = 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';

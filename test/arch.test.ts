@@ -12,7 +12,6 @@ import {
   expectedParams,
   formatSummary,
   formatSummaryJson,
-  lowerToPlan,
   padAxis,
   phiScaling,
   resolveArch,
@@ -23,6 +22,7 @@ import {
   type VariantName,
 } from '../lib/arch';
 import { EfficientNetError } from '../lib/errors';
+import { lowerToPlan } from '../lib/plan';
 import { foldBatchNorm, resolveParams, seededStateDict } from '../lib/weights';
 
 const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'macs.json'), 'utf8')) as Record<

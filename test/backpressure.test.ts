@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EfficientNet, type ClassifyManyItem } from '../lib';
-import { Batcher } from '../lib/batcher';
+import { Batcher } from '../lib/model/batcher';
 import { ERROR_CODES } from '../lib/errors';
-import { QueueLimit, defaultQueueMax, resolveQueue } from '../lib/queue-limit';
+import { QueueLimit, defaultQueueMax, resolveQueue } from '../lib/model/queue-limit';
 import { seededImageBatch } from '../lib/random';
 import { runHelper } from './helpers/child';
 import { expectCode } from './helpers/errors';

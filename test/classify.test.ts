@@ -15,7 +15,7 @@ import {
   topPredictions,
   type ModelInput,
 } from '../lib';
-import { topIndices } from '../lib/classify';
+import { topIndices } from '../lib/model/classify';
 import { expectCode } from './helpers/errors';
 
 const IMAGES = path.join(__dirname, 'fixtures/images');

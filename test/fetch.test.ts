@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archForVariant } from '../lib/arch';
-import { EfficientNet } from '../lib/efficientnet';
+import { EfficientNet } from '../lib/model/efficientnet';
 import { policyResolution, timmTfPolicy, torchvisionPolicy } from '../lib/image';
 import {
   cachedWeightsPath,

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EfficientNet, type LoadOptions } from '../lib/efficientnet';
+import { EfficientNet, type LoadOptions } from '../lib/model/efficientnet';
 import { customArch } from '../lib/arch';
 import { detectFormat, parsePth, parseSafetensors, PICKLE_LIMITS, resolveParams } from '../lib/weights';
 import { seededImageBatch } from '../lib/random';

@@ -4,7 +4,7 @@
  * interleaved rounds (see measure.ts) in this one process.
  */
 import type { VariantName } from '../arch';
-import { EfficientNet } from '../efficientnet';
+import { EfficientNet } from '../model/efficientnet';
 import { seededImageBatch } from '../random';
 import { BenchError } from './bench-error';
 import { machineFacts } from './machine';

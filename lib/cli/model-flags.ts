@@ -2,7 +2,7 @@
  * The model flags every command that loads a model shares (run, classify, cam), the image flag of
  * the image commands, and turning them into a loaded model.
  */
-import { EfficientNet, type LoadOptions } from '../efficientnet';
+import { EfficientNet, type LoadOptions } from '../model/efficientnet';
 import { isWeightSourceId } from '../weights';
 import { numberOption, UsageError } from './io';
 import { parseVariant } from './variant';

@@ -2,8 +2,9 @@
  * Multi-scale feature maps (the backbone outputs detectors and segmenters consume), as timm's
  * `features_only` gives them: a tensor per requested stage with its stride.
  */
-import type { ArchSpec, PlanOutput } from './arch';
-import { invalidParameterError, is } from './errors';
+import type { ArchSpec } from '../arch';
+import type { PlanOutput } from '../plan';
+import { invalidParameterError, is } from '../errors';
 import type { Layout } from './input';
 import { Tensor } from './tensor';
 

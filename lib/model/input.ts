@@ -4,7 +4,7 @@
  * NHWC. Always copies into a buffer the library owns, so the caller may reuse or mutate its own
  * array while the run is in flight.
  */
-import { EfficientNetError, describeValue, invalidParameterError, is } from './errors';
+import { EfficientNetError, describeValue, invalidParameterError, is } from '../errors';
 
 /** A tensor-like input: row-major `data` over `dims`. */
 export interface TensorLike {

@@ -2,9 +2,9 @@
  * The checks of {@link EfficientNet.load}'s plain options, with their defaults: everything that
  * needs no file, no network and no native code, so a mistake fails before any of those.
  */
-import { checkNumber, invalidParameterError, is } from './errors';
-import type { LoadOptions } from './model-options';
-import { WEIGHT_FORMATS } from './weights';
+import { checkNumber, invalidParameterError, is } from '../errors';
+import type { LoadOptions } from './options';
+import { WEIGHT_FORMATS } from '../weights';
 
 const LOAD_KEYS = new Set([
   'variant', 'weights', 'format', 'padding', 'bnEps', 'threads', 'numClasses', 'resolution', 'seed', 'kernels',

@@ -12,7 +12,7 @@
  * holds a slot from before its input exists until its rows are back. When every slot is held no
  * request can join, so an idle model runs what it has without waiting for company.
  */
-import { checkNumber, invalidParameterError, is } from './errors';
+import { checkNumber, invalidParameterError, is } from '../errors';
 
 /** Options of dynamic batching (`EfficientNet.load({ batching })`). */
 export interface BatchingOptions {

@@ -8,7 +8,7 @@
  * a slot frees (the waiting call holds nothing but its own arguments); 'reject' fails the call at
  * once with ERR_QUEUE_FULL, for servers that would rather shed load than queue it.
  */
-import { EfficientNetError, checkNumber, invalidParameterError, is } from './errors';
+import { EfficientNetError, checkNumber, invalidParameterError, is } from '../errors';
 
 /** Options of the bound on calls in flight (`EfficientNet.load({ queue })`). */
 export interface QueueOptions {

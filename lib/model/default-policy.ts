@@ -2,7 +2,7 @@
  * Which preprocessing a model gets when the caller names none (timm's lesson: preprocessing is a
  * property of the weights, so it travels with the model).
  */
-import type { ArchSpec, PaddingMode } from './arch';
+import type { ArchSpec, PaddingMode } from '../arch';
 import {
   IMAGENET_MEAN,
   IMAGENET_STD,
@@ -11,8 +11,8 @@ import {
   torchvisionPolicy,
   type PolicyVariant,
   type PreprocessPolicy,
-} from './image';
-import type { WeightFormat } from './weights';
+} from '../image';
+import type { WeightFormat } from '../weights';
 
 const TABLE: readonly string[] = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7'];
 

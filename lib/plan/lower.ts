@@ -12,11 +12,11 @@
  */
 
 import { checkNumber, EfficientNetError, invalidParameterError, is } from '../errors';
-import type { Plan, PlanOp, ValueDesc } from '../plan';
+import type { Plan, PlanOp, ValueDesc } from './types';
 import type { FoldedLayer, FoldedParams } from '../weights/fold';
-import { convOut, convPadding, type PaddingMode } from './padding';
-import { numel } from './params';
-import { expandBlocks, type ArchSpec } from './spec';
+import { convOut, convPadding, type PaddingMode } from '../arch/padding';
+import { numel } from '../arch/params';
+import { expandBlocks, type ArchSpec } from '../arch/spec';
 
 /**
  * Values a plan can hand back: class logits, the pooled embedding, the full head map (for CAM),

@@ -1,12 +1,12 @@
 /** The options and results of the EfficientNet methods (lib/efficientnet.ts). */
-import type { CustomScaling, PaddingMode, VariantName } from './arch';
+import type { CustomScaling, PaddingMode, VariantName } from '../arch';
 import type { BatchingOptions } from './batcher';
-import type { ImageSource, PreprocessOptions, PreprocessPolicy } from './image';
+import type { ImageSource, PreprocessOptions, PreprocessPolicy } from '../image';
 import type { Layout, TensorLike } from './input';
 import type { Prediction } from './classify';
-import type { EfficientNetError } from './errors';
+import type { EfficientNetError } from '../errors';
 import type { QueueOptions } from './queue-limit';
-import type { WeightFormat } from './weights';
+import type { WeightFormat } from '../weights';
 
 /** Options of {@link EfficientNet.load}. */
 export interface LoadOptions {

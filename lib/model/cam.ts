@@ -10,9 +10,9 @@
  * the de-normalized input, encoded as PNG by sharp.
  */
 import { softmax } from './classify';
-import type { Rgb } from './image';
-import type { CamResult } from './model-options';
-import { loadSharp } from './image/decode';
+import type { Rgb } from '../image';
+import type { CamResult } from './options';
+import { loadSharp } from '../image/decode';
 
 /**
  * The raw CAM of one image and one class.

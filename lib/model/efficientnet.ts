@@ -12,12 +12,13 @@
  * arena by 38% (8.3 / 64.6 MiB), more than every classify() should pay for a method most callers
  * never use. So features() gets a second plan, compiled on its first call (see #featurePlan).
  */
-import { resolveArch, type ArchSpec, type PaddingMode, type PlanOutput } from './arch';
+import { resolveArch, type ArchSpec, type PaddingMode } from '../arch';
+import type { PlanOutput } from '../plan';
 import { Batcher, resolveBatching, type ResolvedBatching } from './batcher';
 import { camResults, renderCam, renderOverlay, type CamInputs } from './cam';
 import { topIndices, topPredictions, type Prediction } from './classify';
 import { defaultPolicy } from './default-policy';
-import { EfficientNetError, checkNumber, invalidParameterError, is } from './errors';
+import { EfficientNetError, checkNumber, invalidParameterError, is } from '../errors';
 import { DEFAULT_FEATURE_STAGES, FeatureMap, checkStages, nhwcToNchw, stageOutput, stageStride } from './features';
 import {
   policyResolution,
@@ -28,23 +29,15 @@ import {
   type ImageSource,
   type PreprocessOptions,
   type PreprocessPolicy,
-} from './image';
+} from '../image';
 import { prepareInput, type Layout, type TensorLike } from './input';
-import { resolveLabels } from './labels';
-import { wrapNativeError } from './native';
-import { orderedWindow } from './ordered-window';
+import { resolveLabels } from '../labels';
+import { wrapNativeError } from '../native';
+import { orderedWindow } from '../ordered-window';
 import { checkLoadOptions } from './load-options';
 import { QueueLimit, resolveQueue, type ResolvedQueue } from './queue-limit';
-import {
-  compile,
-  FEATURE_OUTPUTS,
-  foldTensors,
-  MAIN_OUTPUTS,
-  readTensors,
-  type Compiled,
-  type CompileChoices,
-  type WeightsOrigin,
-} from './model-build';
+import { compile, FEATURE_OUTPUTS, MAIN_OUTPUTS, type Compiled, type CompileChoices } from '../plan';
+import { foldTensors, readTensors, type WeightsOrigin } from './read-weights';
 import type {
   CamOptions,
   CamResult,
@@ -56,10 +49,10 @@ import type {
   LoadOptions,
   ModelInput,
   RunOptions,
-} from './model-options';
+} from './options';
 import { Tensor } from './tensor';
 
-export type * from './model-options';
+export type * from './options';
 import {
   defaultBnEps,
   defaultsFromFileName,
@@ -72,7 +65,7 @@ import {
   WEIGHT_FORMATS,
   type FoldedParams,
   type WeightFormat,
-} from './weights';
+} from '../weights';
 
 
 function checkOptions<T>(options: T, name: string, keys: readonly string[]): T & object {
