@@ -32,5 +32,5 @@ export {
   type TimmPolicyOptions,
 } from './policy';
 export { DEFAULT_MAX_PIXELS, SUPPORTED_FORMATS, type ImageSource } from './decode';
-export { type Layout } from './normalize';
+export { LAYOUTS, type Layout } from './normalize';
 export { resampleImage, type NativeFilter, type ResampleImageParams } from './native-image';

@@ -29,7 +29,7 @@ import {
 } from './decode';
 import { centerCropRect, intersect, resizeShorterSide, tfCenterCropRect, type Rect } from './geometry';
 import { resampleImage } from './native-image';
-import { clearSlot, normalizeTable, writeNormalized, type Layout } from './normalize';
+import { clearSlot, LAYOUTS, normalizeTable, writeNormalized, type Layout } from './normalize';
 import { policyResolution, validatePolicy, type PreprocessPolicy } from './policy';
 
 /** Options of {@link preprocess} and {@link preprocessEach}. */
@@ -93,7 +93,7 @@ function resolveOptions(options: unknown): Resolved {
     return v;
   };
   const mode = pick('resize', ['sharp', 'pil'] as const, 'sharp');
-  const layout = pick('layout', ['nchw', 'nhwc'] as const, 'nchw');
+  const layout = pick('layout', LAYOUTS, 'nchw');
   const alpha = pick('alpha', ['white', 'drop'] as const, mode === 'pil' ? 'drop' : 'white');
   const icc = pick('icc', ['convert', 'ignore'] as const, mode === 'pil' ? 'ignore' : 'convert');
   const autoOrient = o.autoOrient ?? true;

@@ -3,7 +3,7 @@
  * `features_only` gives them: a tensor per requested stage with its stride.
  */
 import type { ArchSpec } from '../arch';
-import type { PlanOutput } from '../plan';
+import type { Compiled, PlanOutput } from '../plan';
 import { invalidParameterError, is } from '../errors';
 import type { Layout } from './input';
 import { Tensor } from './tensor';
@@ -88,4 +88,26 @@ export function nhwcToNchw(nhwc: Float32Array, batch: number, h: number, w: numb
     }
   }
   return out;
+}
+
+/**
+ * The FeatureMaps of one features() run: per stage asked, its map from `maps` (NHWC, keyed by
+ * {@link stageOutput}) in `layout`, with its stride.
+ */
+export function featureMaps(
+  arch: ArchSpec,
+  compiled: Compiled,
+  maps: Record<string, Float32Array>,
+  stages: readonly number[],
+  batch: number,
+  layout: Layout,
+): FeatureMap[] {
+  return stages.map((stage) => {
+    const name = stageOutput(stage);
+    const { h, w, c } = compiled.outputs.get(name)!.shape;
+    const stride = stageStride(arch, stage);
+    return layout === 'nhwc'
+      ? new FeatureMap(maps[name], [batch, h, w, c], stage, stride, 'nhwc')
+      : new FeatureMap(nhwcToNchw(maps[name], batch, h, w, c), [batch, c, h, w], stage, stride, 'nchw');
+  });
 }

@@ -5,6 +5,7 @@
  * array while the run is in flight.
  */
 import { EfficientNetError, describeValue, invalidParameterError, is } from '../errors';
+import type { Layout } from '../image';
 
 /** A tensor-like input: row-major `data` over `dims`. */
 export interface TensorLike {
@@ -12,8 +13,8 @@ export interface TensorLike {
   dims: readonly number[];
 }
 
-/** Memory order of a 4-D image batch. */
-export type Layout = 'nchw' | 'nhwc';
+// Declared with the preprocessing that writes either order; re-exported for run()'s callers.
+export { LAYOUTS, type Layout } from '../image';
 
 /** The batch ready for the core. */
 export interface PreparedInput {

@@ -5,3 +5,4 @@
 export * from './types';
 export * from './lower';
 export * from './compile';
+export * from './run';
