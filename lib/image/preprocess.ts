@@ -4,7 +4,7 @@
  *
  * Two resamplers:
  * - `resize: 'sharp'` (default): libvips' cubic/linear resize for reductions (fast on big photos;
- *   about 0.2 uint8 steps from PIL on average, see test/image-torchvision.test.ts), and the native
+ *   about 0.2 uint8 steps from PIL on average, see test/image/torchvision.test.ts), and the native
  *   Pillow-exact resampler for enlargements (libvips' upsampling is offset from PIL's).
  * - `resize: 'pil'`: decode with sharp, then native/image's Pillow-exact resampler. The uint8
  *   tensor (and hence the normalized one) equals torchvision's bit for bit for lossless formats.

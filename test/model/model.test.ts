@@ -1,9 +1,9 @@
 // The EfficientNet API: load, run (layouts, batches, concurrency), dispose, and every bad input
 // turning into a catchable error with a code while the process stays up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EfficientNet, EfficientNetError, resolveArch, seededStateDict, writeSafetensors } from '../lib';
-import { seededImageBatch } from '../lib/random';
-import { expectCode } from './helpers/errors';
+import { EfficientNet, EfficientNetError, resolveArch, seededStateDict, writeSafetensors } from '../../lib';
+import { seededImageBatch } from '../../lib/random';
+import { expectCode } from '../helpers/errors';
 
 // A small custom scaling keeps these tests fast: same code paths as B0, a fraction of the work.
 const SMALL = { width: 0.5, depth: 0.5, resolution: 64 } as const;

@@ -14,11 +14,11 @@ import {
   torchvisionPolicy,
   topPredictions,
   type ModelInput,
-} from '../lib';
-import { topIndices } from '../lib/model/classify';
-import { expectCode } from './helpers/errors';
+} from '../../lib';
+import { topIndices } from '../../lib/model/classify';
+import { expectCode } from '../helpers/errors';
 
-const IMAGES = path.join(__dirname, 'fixtures/images');
+const IMAGES = path.join(__dirname, '..', 'fixtures/images');
 const image = (name: string): string => path.join(IMAGES, name);
 // A small custom scaling: B0's code paths at a fraction of the work (resolution 96 -> 3x3 head map).
 const SMALL = { width: 0.5, depth: 0.5, resolution: 96 } as const;

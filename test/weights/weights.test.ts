@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { archForVariant, expectedParams, type ArchSpec } from '../lib/arch';
-import { EfficientNetError, type ErrorCode } from '../lib/errors';
+import { archForVariant, expectedParams, type ArchSpec } from '../../lib/arch';
+import { EfficientNetError, type ErrorCode } from '../../lib/errors';
 import {
   defaultBnEps,
   detectFormat,
@@ -13,7 +13,7 @@ import {
   seededStateDict,
   writeSafetensors,
   type TensorData,
-} from '../lib/weights';
+} from '../../lib/weights';
 
 function catchError(fn: () => unknown): EfficientNetError {
   try {

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EfficientNet, encodeNpy, parseNpy, resolveArch, seededStateDict, writeSafetensors } from '../lib';
-import { seededImageBatch } from '../lib/random';
-import { cli } from './helpers/cli';
+import { EfficientNet, encodeNpy, parseNpy, resolveArch, seededStateDict, writeSafetensors } from '../../lib';
+import { seededImageBatch } from '../../lib/random';
+import { cli } from '../helpers/cli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'effnet-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

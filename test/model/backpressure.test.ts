@@ -4,16 +4,16 @@
 // 1000 concurrent run() calls staying within a bounded memory (in a child process).
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EfficientNet, type ClassifyManyItem } from '../lib';
-import { Batcher } from '../lib/model/batcher';
-import { ERROR_CODES } from '../lib/errors';
-import { QueueLimit, defaultQueueMax, resolveQueue } from '../lib/model/queue-limit';
-import { seededImageBatch } from '../lib/random';
-import { runHelper } from './helpers/child';
-import { expectCode } from './helpers/errors';
+import { EfficientNet, type ClassifyManyItem } from '../../lib';
+import { Batcher } from '../../lib/model/batcher';
+import { ERROR_CODES } from '../../lib/errors';
+import { QueueLimit, defaultQueueMax, resolveQueue } from '../../lib/model/queue-limit';
+import { seededImageBatch } from '../../lib/random';
+import { runHelper } from '../helpers/child';
+import { expectCode } from '../helpers/errors';
 
 const SMALL = { width: 0.5, depth: 0.5, resolution: 64 } as const;
-const PHOTO = path.join(__dirname, 'fixtures/images/coffee-square.png');
+const PHOTO = path.join(__dirname, '..', 'fixtures/images/coffee-square.png');
 
 // A function whose promise settles when the test says so.
 function gate<T>(value: T) {

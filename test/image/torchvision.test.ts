@@ -9,11 +9,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { preprocess, preprocessEach, type PreprocessPolicy, type PreprocessOptions } from '../lib/image';
-import { loadSharp } from '../lib/image/decode';
-import { normalizeTable } from '../lib/image/normalize';
+import { preprocess, preprocessEach, type PreprocessPolicy, type PreprocessOptions } from '../../lib/image';
+import { loadSharp } from '../../lib/image/decode';
+import { normalizeTable } from '../../lib/image/normalize';
 
-const DIR = join(__dirname, 'fixtures', 'images');
+const DIR = join(__dirname, '..', 'fixtures', 'images');
 
 interface RefPolicy {
   kind: 'resize-crop' | 'crop-resize';

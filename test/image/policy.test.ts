@@ -1,7 +1,7 @@
 // Policies and their integer geometry: each rounding rule of torchvision / timm / TF, alone.
 import { describe, expect, it } from 'vitest';
-import { centerCropRect, intersect, pythonRound, resizeShorterSide, tfCenterCropRect } from '../lib/image/geometry';
-import { normalizeTable } from '../lib/image/normalize';
+import { centerCropRect, intersect, pythonRound, resizeShorterSide, tfCenterCropRect } from '../../lib/image/geometry';
+import { normalizeTable } from '../../lib/image/normalize';
 import {
   ADVPROP_MEAN,
   IMAGENET_MEAN,
@@ -13,7 +13,7 @@ import {
   torchvisionPolicy,
   validatePolicy,
   type PolicyVariant,
-} from '../lib/image';
+} from '../../lib/image';
 
 describe('pythonRound (banker\'s rounding, as torchvision\'s int(round(x)))', () => {
   it.each([

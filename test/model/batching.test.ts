@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EfficientNet, type ClassifyManyItem } from '../lib';
-import { Batcher, resolveBatching } from '../lib/model/batcher';
+import { EfficientNet, type ClassifyManyItem } from '../../lib';
+import { Batcher, resolveBatching } from '../../lib/model/batcher';
 
-const IMAGES = path.join(__dirname, 'fixtures/images');
+const IMAGES = path.join(__dirname, '..', 'fixtures/images');
 const FILES = ['rocket-adobergb.jpg', 'coffee-square.png', 'chelsea-landscape.png', 'astronaut-portrait.png', 'coffee-exif6.jpg'].map(
   (f) => path.join(IMAGES, f),
 );

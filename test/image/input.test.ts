@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EfficientNetError } from '../lib/errors';
-import { preprocess, preprocessEach, resampleImage, torchvisionPolicy, type PreprocessPolicy } from '../lib/image';
-import { loadSharp } from '../lib/image/decode';
-import { getNative } from '../lib/native';
+import { EfficientNetError } from '../../lib/errors';
+import { preprocess, preprocessEach, resampleImage, torchvisionPolicy, type PreprocessPolicy } from '../../lib/image';
+import { loadSharp } from '../../lib/image/decode';
+import { getNative } from '../../lib/native';
 
-const DIR = join(__dirname, 'fixtures', 'images');
+const DIR = join(__dirname, '..', 'fixtures', 'images');
 const LANDSCAPE = join(DIR, 'chelsea-landscape.png');
 const ALPHA = join(DIR, 'coffee-alpha.png');
 const SMALL: PreprocessPolicy = { kind: 'resize-crop', resizeSize: 72, cropSize: 64, interpolation: 'bicubic', mean: [0, 0, 0], std: [1, 1, 1] };

@@ -8,9 +8,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EfficientNet, resolveArch, seededStateDict, writeSafetensors, type WeightFormat } from '../lib';
-import { seededImageBatch } from '../lib/random';
-import { compareLogits } from './helpers/logits';
+import { EfficientNet, resolveArch, seededStateDict, writeSafetensors, type WeightFormat } from '../../lib';
+import { seededImageBatch } from '../../lib/random';
+import { compareLogits } from '../helpers/logits';
 
 interface Fixture {
   name: string;
@@ -25,7 +25,7 @@ interface Fixture {
   logits: number[];
 }
 
-const dir = path.join(__dirname, 'fixtures/parity');
+const dir = path.join(__dirname, '..', 'fixtures/parity');
 const fixtures: Fixture[] = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .sort()

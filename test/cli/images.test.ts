@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from './helpers/cli';
+import { cli } from '../helpers/cli';
 
-const IMAGES = path.join(__dirname, 'fixtures/images');
+const IMAGES = path.join(__dirname, '..', 'fixtures/images');
 const dir = mkdtempSync(path.join(tmpdir(), 'effnet-cli-images-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

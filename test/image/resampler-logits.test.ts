@@ -8,12 +8,12 @@
 // size of the effect, not an accuracy loss.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EfficientNet, preprocess, resolveArch, seededStateDict, writeSafetensors } from '../lib';
-import { torchvisionPolicy } from '../lib/image';
-import { topK } from './helpers/logits';
+import { EfficientNet, preprocess, resolveArch, seededStateDict, writeSafetensors } from '../../lib';
+import { torchvisionPolicy } from '../../lib/image';
+import { topK } from '../helpers/logits';
 
 const policy = { ...torchvisionPolicy('b0'), resizeSize: 72, cropSize: 64 };
-const dir = path.join(__dirname, 'fixtures/images');
+const dir = path.join(__dirname, '..', 'fixtures/images');
 
 describe("logits: 'sharp' vs 'pil' resampling", () => {
   let model: EfficientNet;

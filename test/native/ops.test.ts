@@ -7,7 +7,7 @@
 // Kernels reassociate sums (blocking, FMA), so bit-equality is not expected; a wrong index or a
 // missed tail element gives errors of order 1.
 import { describe, expect, it } from 'vitest';
-import { getNative } from '../lib/native';
+import { getNative } from '../../lib/native';
 
 const native = getNative();
 const ids = native.opCases();

@@ -4,7 +4,7 @@
 // throughout); a worker calling process.exit() ends only itself. Each scenario
 // runs in a child process (test/helpers/worker-child.cjs) so a crash is a failed exit code.
 import { describe, expect, it } from 'vitest';
-import { runHelper } from './helpers/child';
+import { runHelper } from '../helpers/child';
 
 function scenario(name: string, ...args: string[]): Record<string, unknown> {
   const r = runHelper('worker-child.cjs', [name, ...args], 300_000);

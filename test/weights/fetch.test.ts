@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { archForVariant } from '../lib/arch';
-import { EfficientNet } from '../lib/model/efficientnet';
-import { policyResolution, timmTfPolicy, torchvisionPolicy } from '../lib/image';
+import { archForVariant } from '../../lib/arch';
+import { EfficientNet } from '../../lib/model/efficientnet';
+import { policyResolution, timmTfPolicy, torchvisionPolicy } from '../../lib/image';
 import {
   cachedWeightsPath,
   fetchWeights,
@@ -22,8 +22,8 @@ import {
   WEIGHT_SOURCES,
   writeSafetensors,
   type WeightSource,
-} from '../lib/weights';
-import { expectCode } from './helpers/errors';
+} from '../../lib/weights';
+import { expectCode } from '../helpers/errors';
 
 const body = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251));
 const sha256 = createHash('sha256').update(body).digest('hex');
@@ -140,7 +140,7 @@ describe('fetchWeights', () => {
   });
 
   it('two processes fetching one file at once both end with the verified file', async () => {
-    const script = `require(${JSON.stringify(path.join(__dirname, '../dist/weights'))}).fetchWeights(JSON.parse(process.argv[1])).then((p) => console.log(p))`;
+    const script = `require(${JSON.stringify(path.join(__dirname, '..', '../dist/weights'))}).fetchWeights(JSON.parse(process.argv[1])).then((p) => console.log(p))`;
     const child = (): Promise<{ code: number | null; out: string }> =>
       new Promise((resolve) => {
         const c = spawn(process.execPath, ['-e', script, JSON.stringify(source('slow.pth'))], { env: process.env });

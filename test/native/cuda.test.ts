@@ -6,11 +6,11 @@
 // every machine.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { EfficientNet, resolveArch, seededStateDict, writeSafetensors } from '../lib';
-import { getNative } from '../lib/native';
-import { seededImageBatch } from '../lib/random';
-import { expectCode } from './helpers/errors';
-import { topK } from './helpers/logits';
+import { EfficientNet, resolveArch, seededStateDict, writeSafetensors } from '../../lib';
+import { getNative } from '../../lib/native';
+import { seededImageBatch } from '../../lib/random';
+import { expectCode } from '../helpers/errors';
+import { topK } from '../helpers/logits';
 
 const cuda = getNative().info().cuda;
 const nvccPresent = spawnSync('sh', ['-c', 'command -v nvcc || test -x /usr/local/cuda/bin/nvcc']).status === 0;

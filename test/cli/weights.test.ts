@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { archForVariant } from '../lib/arch';
-import { findWeightSource, parseSafetensors, seededStateDict, writeSafetensors } from '../lib/weights';
+import { archForVariant } from '../../lib/arch';
+import { findWeightSource, parseSafetensors, seededStateDict, writeSafetensors } from '../../lib/weights';
 
-const CLI = path.join(__dirname, '../dist/cli.js');
+const CLI = path.join(__dirname, '..', '../dist/cli.js');
 const cache = mkdtempSync(path.join(tmpdir(), 'efficientnet-cli-cache-'));
 const out = mkdtempSync(path.join(tmpdir(), 'efficientnet-cli-out-'));
 afterAll(() => {
@@ -17,7 +17,7 @@ afterAll(() => {
 });
 // Port 9 (discard) on loopback: connection refused, immediately and offline.
 const env = { ...process.env, EFFICIENTNET_CACHE: cache, EFFICIENTNET_WEIGHTS_URL: 'http://127.0.0.1:9/mirror' };
-const image = path.join(__dirname, 'fixtures', 'images');
+const image = path.join(__dirname, '..', 'fixtures', 'images');
 
 function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -79,16 +79,16 @@ describe('model commands default to pretrained weights', () => {
 describe('efficientnet convert', () => {
   it('writes the tensors of a .pth as safetensors, equal to the reference', () => {
     const dest = path.join(out, 'zip.safetensors');
-    const r = run(['convert', path.join(__dirname, 'fixtures', 'pth', 'zip.pth'), dest]);
+    const r = run(['convert', path.join(__dirname, '..', 'fixtures', 'pth', 'zip.pth'), dest]);
     expect(r.code, r.stderr).toBe(0);
     const ours = parseSafetensors(readFileSync(dest));
-    const ref = parseSafetensors(readFileSync(path.join(__dirname, 'fixtures', 'pth', 'reference.safetensors')));
+    const ref = parseSafetensors(readFileSync(path.join(__dirname, '..', 'fixtures', 'pth', 'reference.safetensors')));
     expect([...ours.keys()]).toEqual([...ref.keys()]);
     for (const [k, t] of ref) expect(Buffer.from(ours.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer)), k).toBe(true);
   });
 
   it('refuses a hostile file with ERR_WEIGHTS_FORMAT', () => {
-    const r = run(['convert', path.join(__dirname, 'fixtures', 'pth', 'hostile-os-system.pth'), path.join(out, 'x.safetensors')]);
+    const r = run(['convert', path.join(__dirname, '..', 'fixtures', 'pth', 'hostile-os-system.pth'), path.join(out, 'x.safetensors')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('ERR_WEIGHTS_FORMAT');
   });

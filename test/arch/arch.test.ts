@@ -20,12 +20,12 @@ import {
   summarize,
   TORCHVISION_VARIANTS,
   type VariantName,
-} from '../lib/arch';
-import { EfficientNetError } from '../lib/errors';
-import { lowerToPlan } from '../lib/plan';
-import { foldBatchNorm, resolveParams, seededStateDict } from '../lib/weights';
+} from '../../lib/arch';
+import { EfficientNetError } from '../../lib/errors';
+import { lowerToPlan } from '../../lib/plan';
+import { foldBatchNorm, resolveParams, seededStateDict } from '../../lib/weights';
 
-const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'macs.json'), 'utf8')) as Record<
+const fixture = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'macs.json'), 'utf8')) as Record<
   string,
   { params: number; macs: number; resolution: number }
 >;

@@ -5,13 +5,13 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EfficientNet, type LoadOptions } from '../lib/model/efficientnet';
-import { customArch } from '../lib/arch';
-import { detectFormat, parsePth, parseSafetensors, PICKLE_LIMITS, resolveParams } from '../lib/weights';
-import { seededImageBatch } from '../lib/random';
-import { expectCode } from './helpers/errors';
+import { EfficientNet, type LoadOptions } from '../../lib/model/efficientnet';
+import { customArch } from '../../lib/arch';
+import { detectFormat, parsePth, parseSafetensors, PICKLE_LIMITS, resolveParams } from '../../lib/weights';
+import { seededImageBatch } from '../../lib/random';
+import { expectCode } from '../helpers/errors';
 
-const dir = path.join(__dirname, 'fixtures', 'pth');
+const dir = path.join(__dirname, '..', 'fixtures', 'pth');
 const fixture = (name: string): string => path.join(dir, name);
 // The fixtures' tiny scaling (width 0.05, depth 0.1, 10 classes), at a small input.
 const variant = { width: 0.05, depth: 0.1, resolution: 32 };

@@ -4,7 +4,7 @@
 // process.reallyExit() (exit() without the 'exit' event, left to the addon's atexit handler). Each
 // case runs in a child process (test/helpers/exit-child.cjs) so an abort is seen as a wrong code.
 import { describe, expect, it } from 'vitest';
-import { runHelper } from './helpers/child';
+import { runHelper } from '../helpers/child';
 
 const ENDINGS = [
   ['exit0', 0],

@@ -4,10 +4,10 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EfficientNet, parseSafetensors, resolveArch, seededStateDict, writeSafetensors } from '../lib';
-import { expectCode } from './helpers/errors';
+import { EfficientNet, parseSafetensors, resolveArch, seededStateDict, writeSafetensors } from '../../lib';
+import { expectCode } from '../helpers/errors';
 
-const IMAGE = path.join(__dirname, 'fixtures/images/chelsea-landscape.png');
+const IMAGE = path.join(__dirname, '..', 'fixtures/images/chelsea-landscape.png');
 // Resolution 160 gives a 5x5 head map: enough positions for the map to mean something.
 const SMALL = { width: 0.5, depth: 0.5, resolution: 160 } as const;
 const SEED = 5;
@@ -115,7 +115,7 @@ describe('cam()', () => {
     await expect(model.cam(IMAGE, { classIndex: 1, topK: 2 })).rejects.toThrow(/either classIndex or topK/);
     await expect(model.cam([IMAGE] as never)).rejects.toThrow(/one image/);
     await expect(model.cam(IMAGE, { alpha: 2 })).rejects.toThrow(RangeError);
-    await expectCode(model.cam(path.join(__dirname, 'nope.png')), 'ERR_IMAGE_NOT_FOUND');
+    await expectCode(model.cam(path.join(__dirname, '..', 'nope.png')), 'ERR_IMAGE_NOT_FOUND');
   });
 
   describe('full: true (the whole photo, uncropped)', () => {
@@ -143,7 +143,7 @@ describe('cam()', () => {
       const policy = { kind: 'resize-crop', resizeSize: 160, cropSize: 160, interpolation: 'bicubic', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
       const m = await EfficientNet.load({ variant: SMALL, weights: file, preprocessing: policy });
       try {
-        const square = path.join(__dirname, 'fixtures/images/coffee-square.png');
+        const square = path.join(__dirname, '..', 'fixtures/images/coffee-square.png');
         const [a] = await m.cam(square, { classIndex: 3, preprocess: { resize: 'pil' } });
         const [b] = await m.cam(square, { classIndex: 3, full: true, preprocess: { resize: 'pil' } });
         expect(b.logit).toBe(a.logit);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EfficientNetError } from '../lib/errors';
-import { floatToBf16Bits, floatToHalfBits, MAX_HEADER_BYTES, parseSafetensors, writeSafetensors, type TensorData } from '../lib/weights';
-import { f32Bytes, rawSafetensors } from './helpers/safetensors-bytes';
+import { EfficientNetError } from '../../lib/errors';
+import { floatToBf16Bits, floatToHalfBits, MAX_HEADER_BYTES, parseSafetensors, writeSafetensors, type TensorData } from '../../lib/weights';
+import { f32Bytes, rawSafetensors } from '../helpers/safetensors-bytes';
 
 function expectFormatError(bytes: Uint8Array, message: RegExp): void {
   let err: unknown;

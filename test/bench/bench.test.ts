@@ -14,9 +14,9 @@ import {
   quantile,
   relativeSpread,
   type BenchReport,
-} from '../lib/bench';
-import { formatTable } from '../lib/text-table';
-import { cli } from './helpers/cli';
+} from '../../lib/bench';
+import { formatTable } from '../../lib/text-table';
+import { cli } from '../helpers/cli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'effnet-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,11 +4,11 @@ import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EfficientNet } from '../lib';
-import { archForVariant } from '../lib/arch';
-import { encodeNpy } from '../lib/npy';
-import { seededStateDict, writeSafetensors } from '../lib/weights';
-import { cli } from './helpers/cli';
+import { EfficientNet } from '../../lib';
+import { archForVariant } from '../../lib/arch';
+import { encodeNpy } from '../../lib/npy';
+import { seededStateDict, writeSafetensors } from '../../lib/weights';
+import { cli } from '../helpers/cli';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'effnet-cli-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,7 +16,7 @@ const x = path.join(dir, 'x.npy');
 writeFileSync(x, encodeNpy({ shape: [1, 3, 64, 64], data: new Float32Array(3 * 64 * 64) }));
 const adir = path.join(dir, 'adir');
 mkdirSync(adir);
-const photo = path.join(__dirname, 'fixtures/images/coffee-square.png');
+const photo = path.join(__dirname, '..', 'fixtures/images/coffee-square.png');
 const missing = path.join(dir, 'nope.npy');
 const RUN = ['run', '--random', '--variant', 'b0'];
 
@@ -110,7 +110,7 @@ describe('the variant comes from the weights when --variant is not given', () =>
 
 describe('folders of photos', () => {
   const photos = path.join(dir, 'photos');
-  const images = path.join(__dirname, 'fixtures/images');
+  const images = path.join(__dirname, '..', 'fixtures/images');
   mkdirSync(path.join(photos, 'sub'), { recursive: true });
   for (const f of ['rocket-adobergb.jpg', 'coffee-square.png']) copyFileSync(path.join(images, f), path.join(photos, f));
   copyFileSync(path.join(images, 'chelsea-exif8.png'), path.join(photos, 'sub', 'chelsea-exif8.png'));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function growth(scenario: string, iterations: number): number {
-  const script = path.join(__dirname, 'helpers/leak-loop.cjs');
+  const script = path.join(__dirname, '..', 'helpers/leak-loop.cjs');
   const r = spawnSync(process.execPath, ['--expose-gc', script, scenario, String(iterations)], { encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
   const result = JSON.parse(r.stdout) as { growthMiB: number; phasesMiB: number[] };
