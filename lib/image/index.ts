@@ -6,6 +6,8 @@ export {
   preprocess,
   preprocessEach,
   preprocessWhole,
+  RESIZE_MODES,
+  type ResizeMode,
   type ImageResult,
   type PreprocessEachResult,
   type PreprocessOptions,

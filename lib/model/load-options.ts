@@ -3,8 +3,8 @@
  * needs no file, no network and no native code, so a mistake fails before any of those.
  */
 import { checkNumber, invalidParameterError, is } from '../errors';
+import { checkChoice, type ChoiceOf } from './options-schema';
 import type { LoadOptions } from './options';
-import { WEIGHT_FORMATS } from '../weights';
 
 const LOAD_KEYS = new Set([
   'variant', 'weights', 'format', 'padding', 'bnEps', 'threads', 'numClasses', 'resolution', 'seed', 'kernels',
@@ -14,10 +14,10 @@ const LOAD_KEYS = new Set([
 
 /** The plain load options, checked, with their defaults. */
 export interface CheckedLoadOptions {
-  format: 'auto' | (typeof WEIGHT_FORMATS)[number];
-  kernels: 'fast' | 'reference';
-  device: 'cpu' | 'cuda' | 'auto';
-  precision: 'fp32' | 'fp16';
+  format: ChoiceOf<'format'>;
+  kernels: ChoiceOf<'kernels'>;
+  device: ChoiceOf<'device'>;
+  precision: ChoiceOf<'precision'>;
   /** 0: one per core. */
   threads: number;
   seed: number;
@@ -32,25 +32,12 @@ export function checkLoadOptions(options: LoadOptions): CheckedLoadOptions {
   for (const key of Object.keys(options)) {
     if (!LOAD_KEYS.has(key)) throw invalidParameterError('options', `only ${[...LOAD_KEYS].join(', ')}`, key, 'type');
   }
-  const format = options.format ?? 'auto';
-  if (!is.inArray(format, ['auto', ...WEIGHT_FORMATS] as const)) {
-    throw invalidParameterError('options.format', "'auto', 'torchvision', 'timm' or 'lukemelas'", format);
-  }
-  if (options.padding !== undefined && !is.inArray(options.padding, ['symmetric', 'same'] as const)) {
-    throw invalidParameterError('options.padding', "'symmetric' or 'same'", options.padding);
-  }
-  const kernels = options.kernels ?? 'fast';
-  if (!is.inArray(kernels, ['fast', 'reference'] as const)) {
-    throw invalidParameterError('options.kernels', "'fast' or 'reference'", kernels);
-  }
-  const device = options.device ?? 'cpu';
-  if (!is.inArray(device, ['cpu', 'cuda', 'auto'] as const)) {
-    throw invalidParameterError('options.device', "'cpu', 'cuda' or 'auto'", device);
-  }
-  const precision = options.precision ?? 'fp32';
-  if (!is.inArray(precision, ['fp32', 'fp16'] as const)) {
-    throw invalidParameterError('options.precision', "'fp32' or 'fp16'", precision);
-  }
+  // Every choice has a default but padding (the weights decide it, in load()).
+  const format = checkChoice('format', options.format)!;
+  checkChoice('padding', options.padding);
+  const kernels = checkChoice('kernels', options.kernels)!;
+  const device = checkChoice('device', options.device)!;
+  const precision = checkChoice('precision', options.precision)!;
   const threads = options.threads === undefined ? 0 : checkNumber('options.threads', options.threads, 1, 1024, true);
   const seed = options.seed === undefined ? 0 : checkNumber('options.seed', options.seed, 0, 2 ** 32 - 1, true);
   if (options.bnEps !== undefined) checkNumber('options.bnEps', options.bnEps, 0, 1);

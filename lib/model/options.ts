@@ -6,7 +6,7 @@ import type { Layout, TensorLike } from './input';
 import type { Prediction } from './classify';
 import type { EfficientNetError } from '../errors';
 import type { QueueOptions } from './queue-limit';
-import type { WeightFormat } from '../weights';
+import type { ChoiceOf } from './options-schema';
 
 /** Options of {@link EfficientNet.load}. */
 export interface LoadOptions {
@@ -25,7 +25,7 @@ export interface LoadOptions {
    */
   weights?: string | Uint8Array;
   /** Key naming of the file: 'torchvision', 'timm', 'lukemelas', or 'auto' (default) to detect it. */
-  format?: 'auto' | WeightFormat;
+  format?: ChoiceOf<'format'>;
   /**
    * Convolution padding: 'symmetric' (PyTorch-trained weights) or 'same' (TF "SAME", for TF-trained
    * weights). Default: 'same' for TF ports (a timm tf_ id or a file named tf_efficientnet_*,
@@ -43,14 +43,14 @@ export interface LoadOptions {
   /** Seed of the random init when no weights are given. Default 0. */
   seed?: number;
   /** Kernels: 'fast' (default) or the scalar 'reference' ones (slow; for checking). */
-  kernels?: 'fast' | 'reference';
+  kernels?: ChoiceOf<'kernels'>;
   /**
    * Where to run: 'cpu' (default), 'cuda' (an NVIDIA GPU; ERR_CUDA_UNAVAILABLE with the reason when
    * there is none), or 'auto' (the GPU when one is usable, else the CPU).
    */
-  device?: 'cpu' | 'cuda' | 'auto';
+  device?: ChoiceOf<'device'>;
   /** 'fp32' (default) or 'fp16' (CUDA only: fp16 storage, tensor cores, fp32 accumulation). */
-  precision?: 'fp32' | 'fp16';
+  precision?: ChoiceOf<'precision'>;
   /**
    * Class names, one per class (a custom head). Default: torchvision's ImageNet names when the
    * model has 1000 classes, else `class_0`, `class_1`, …

@@ -14,7 +14,7 @@
 import { checkNumber, EfficientNetError, invalidParameterError, is } from '../errors';
 import type { Plan, PlanOp, ValueDesc } from './types';
 import type { FoldedLayer, FoldedParams } from '../weights/fold';
-import { convOut, convPadding, type PaddingMode } from '../arch/padding';
+import { convOut, convPadding, PADDING_MODES, type PaddingMode } from '../arch/padding';
 import { numel } from '../arch/params';
 import { expandBlocks, type ArchSpec } from '../arch/spec';
 
@@ -71,8 +71,8 @@ export function lowerToPlan(
 ): { plan: Plan; outputs: Record<string, number> } {
   if (!is.plainObject(options)) throw invalidParameterError('options', 'an object', options);
   const padding = options.padding;
-  if (!is.inArray(padding, ['symmetric', 'same'] as const)) {
-    throw invalidParameterError('options.padding', "'symmetric' or 'same'", padding);
+  if (!is.inArray(padding, PADDING_MODES)) {
+    throw invalidParameterError('options.padding', PADDING_MODES.map((m) => `'${m}'`).join(' or '), padding);
   }
   const r = options.resolution ?? arch.resolution;
   const [inH, inW] = Array.isArray(r)
