@@ -8,7 +8,7 @@
  * larger than maxBatch is split across batches (bounding the arena the native core sizes per batch
  * size) and resolves when its last rows are back.
  *
- * The model's queue bound (lib/queue-limit.ts) caps how many requests can be here at once: each
+ * The model's queue bound (lib/model/queue-limit.ts) caps how many requests can be here at once: each
  * holds a slot from before its input exists until its rows are back. When every slot is held no
  * request can join, so an idle model runs what it has without waiting for company.
  */

@@ -1,4 +1,4 @@
-/** The options and results of the EfficientNet methods (lib/efficientnet.ts). */
+/** The options and results of the EfficientNet methods (lib/model/efficientnet.ts). */
 import type { CustomScaling, PaddingMode, VariantName } from '../arch';
 import type { BatchingOptions } from './batcher';
 import type { ImageSource, PreprocessOptions, PreprocessPolicy } from '../image';

@@ -8,7 +8,7 @@ import { lowerToPlan, type PlanOutput } from './lower';
 import type { ValueDesc } from './types';
 import type { FoldedParams } from '../weights';
 
-// run/classify/embed/cam: see the module comment for why the stage maps are not here.
+// run/classify/embed/cam; the stage maps are not here (why: docs/ARCHITECTURE.md, "One plan, and the extra ones").
 export const MAIN_OUTPUTS: PlanOutput[] = ['logits', 'embedding', 'head_map'];
 export const FEATURE_OUTPUTS: PlanOutput[] = ['stem', 'stage1', 'stage2', 'stage3', 'stage4', 'stage5', 'stage6', 'stage7'];
 

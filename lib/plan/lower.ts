@@ -1,5 +1,5 @@
 /**
- * Lowering: ArchSpec + folded params -> the fused op list of lib/plan.ts.
+ * Lowering: ArchSpec + folded params -> the fused op list of lib/plan/types.ts.
  *
  *   stem conv_bn_act (k3 s2 swish)
  *   per block: [expand pwconv_bn_act swish] -> dwconv_bn_act swish (+ sums)
