@@ -14,15 +14,15 @@ export {
   type FeaturesOptions,
   type CamOptions,
   type CamResult,
-} from './efficientnet';
-export { softmax, topPredictions, type Prediction } from './classify';
-export { FeatureMap, DEFAULT_FEATURE_STAGES } from './features';
+} from './model/efficientnet';
+export { softmax, topPredictions, type Prediction } from './model/classify';
+export { FeatureMap, DEFAULT_FEATURE_STAGES } from './model/features';
 export { IMAGENET_LABELS } from './labels';
-export { defaultPolicy } from './default-policy';
-export { DEFAULT_BATCHING, type BatchingOptions } from './batcher';
-export { defaultQueueMax, type QueueOptions, type ResolvedQueue } from './queue-limit';
-export { Tensor } from './tensor';
-export type { TensorLike, Layout } from './input';
+export { defaultPolicy } from './model/default-policy';
+export { DEFAULT_BATCHING, type BatchingOptions } from './model/batcher';
+export { defaultQueueMax, type QueueOptions, type ResolvedQueue } from './model/queue-limit';
+export { Tensor } from './model/tensor';
+export type { TensorLike, Layout } from './model/input';
 export { EfficientNetError, type ErrorCode } from './errors';
 export {
   VARIANT_NAMES,
@@ -53,7 +53,7 @@ export {
   type FetchProgress,
 } from './weights';
 export { parseNpy, encodeNpy, type NpyArray } from './npy';
-export type { Plan, PlanOp, OpName } from './plan';
+export type { Plan, PlanOp, OpName } from './plan/types';
 export {
   preprocess,
   preprocessEach,

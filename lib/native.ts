@@ -7,21 +7,44 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import load from 'node-gyp-build';
 import { EfficientNetError, ERROR_CODES, type ErrorCode } from './errors';
-import type { Plan } from './plan';
-import type { ResampleImageParams } from './image/native-image';
+import type { Plan } from './plan/types';
 
-/** Options for compiling a plan. */
+/** Pillow's filters, as the binding names them. */
+export type NativeFilter = 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';
+
+/** Arguments of `resampleImage`; see native/binding/image_ops.h. */
+export interface ResampleImageParams {
+  srcWidth: number;
+  srcHeight: number;
+  channels: number;
+  dstWidth: number;
+  dstHeight: number;
+  filter: NativeFilter;
+  /** Pillow's `box` (source region, float32). */
+  box?: readonly [number, number, number, number];
+  /** Part of the dstWidth x dstHeight output to compute. */
+  window?: { x: number; y: number; width: number; height: number };
+}
+
+/** The kernel sets the core compiles with: the fast ones, or the scalar oracle (for tests). */
+export const KERNEL_SETS = ['fast', 'reference'] as const;
+/** Where the core runs a model ('auto': the GPU when usable). */
+export const DEVICES = ['cpu', 'cuda', 'auto'] as const;
+/** Storage precisions of activations and weights ('fp16' on CUDA only). */
+export const PRECISIONS = ['fp32', 'fp16'] as const;
+
+/** Options for compiling a plan (the one declaration of the compile options; the model's are derived). */
 export interface NativeCompileOptions {
   /** Worker threads for this model; 0 = one per core. */
   threads?: number;
   /** 'fast' (default) or the scalar 'reference' kernels (the oracle, for tests). */
-  kernels?: 'fast' | 'reference';
+  kernels?: (typeof KERNEL_SETS)[number];
   /** Force a CPU kernel level: 'scalar' | 'generic' | 'avx2' | 'avx512' | 'neon'. */
   cpuLevel?: string;
   /** 'cpu' (default), 'cuda' or 'auto' (the GPU when usable). */
-  device?: 'cpu' | 'cuda' | 'auto';
+  device?: (typeof DEVICES)[number];
   /** 'fp32' (default) or 'fp16' (CUDA only). */
-  precision?: 'fp32' | 'fp16';
+  precision?: (typeof PRECISIONS)[number];
 }
 
 /** The CUDA backend's state on this machine. */

@@ -11,7 +11,7 @@ params = sum(p.numel()) over model.parameters() (BN running stats are buffers, n
 macs   = multiply-adds of one image at the variant's native resolution, counted with forward
          hooks: Conv2d -> output elements * in_channels / groups * kh * kw (this includes the SE
          1x1 convs), Linear -> in_features * out_features. BN, activations, pooling and the
-         residual adds are not counted. test/arch.test.ts asserts lib/arch's summarize() equals this.
+         residual adds are not counted. test/arch/arch.test.ts asserts lib/arch's summarize() equals this.
 """
 import json
 import os

@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
+// dist/ is rebuilt from scratch: tsc never deletes outputs, and a module moved from lib/x.ts to
+// lib/x/index.ts would leave a stale dist/x.js that require('./x') resolves before the folder.
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 const tsc = spawnSync(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
 if (tsc.status !== 0) {
   console.error('tsc failed');

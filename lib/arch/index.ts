@@ -1,4 +1,4 @@
-/** The architecture as data: variants, block strings, scaling, parameter names, summaries, lowering. */
+/** The architecture as data: variants, block strings, scaling, parameter names, summaries (lowering to a plan is lib/plan/). */
 export * from './variants';
 export * from './block-string';
 export * from './scaling';
@@ -6,4 +6,3 @@ export * from './spec';
 export * from './params';
 export * from './padding';
 export * from './summary';
-export * from './lower';

@@ -6,7 +6,10 @@
 import { checkNumber } from '../errors';
 
 /** How convs are padded: symmetric (k-1)/2 for torch-trained weights, TF SAME for TF-trained. */
-export type PaddingMode = 'symmetric' | 'same';
+export const PADDING_MODES = ['symmetric', 'same'] as const;
+
+/** One of {@link PADDING_MODES}. */
+export type PaddingMode = (typeof PADDING_MODES)[number];
 
 /** [top, left, bottom, right], as in PlanOp.pad. */
 export type Pad4 = [number, number, number, number];

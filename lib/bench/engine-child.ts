@@ -6,7 +6,7 @@
  * processes, so neither engine's threads (onnxruntime's spinning workers, ours) share the cores
  * with the other's.
  */
-import { EfficientNet } from '../efficientnet';
+import { EfficientNet } from '../model/efficientnet';
 import { seededImageBatch } from '../random';
 import { openOrtSession } from './onnxruntime';
 import { runFor } from './measure';
@@ -21,7 +21,7 @@ async function main(spec: EngineSpec): Promise<RoundOutput> {
     const r = model.resolution;
     const input = { data: seededImageBatch(spec.batch, r, spec.inputSeed), dims: [spec.batch, 3, r, r] };
     run = async () => (await model.run(input)).data;
-    facts = { kernels: model.kernels!, threads: model.threads!, resolution: r };
+    facts = { kernels: model.kernelLevel!, threads: model.threads!, resolution: r };
     dispose = async () => model.dispose();
   } else {
     const { session, runnerFor } = await openOrtSession(spec.onnxPath!, { intraOpNumThreads: spec.threads!, spinning: spec.engine === 'onnxruntime' ? 'default' : 'off' });

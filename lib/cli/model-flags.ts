@@ -2,11 +2,12 @@
  * The model flags every command that loads a model shares (run, classify, cam), the image flag of
  * the image commands, and turning them into a loaded model.
  */
-import { EfficientNet, type LoadOptions } from '../efficientnet';
+import { EfficientNet, type LoadOptions } from '../model/efficientnet';
 import { isWeightSourceId } from '../weights';
 import { numberOption, UsageError } from './io';
 import { parseVariant } from './variant';
 import { DEFAULT_MAX_PIXELS } from '../image/decode';
+import { CHOICE_OPTIONS, choicesHelp, plainChoices, type ChoiceName, type ChoiceOf } from '../model/options-schema';
 import { announcePretrained } from './weights';
 
 /** parseArgs option specs for the model flags. */
@@ -14,17 +15,17 @@ export const MODEL_FLAGS = {
   variant: { type: 'string' },
   weights: { type: 'string' },
   random: { type: 'boolean', default: false },
-  format: { type: 'string', default: 'auto' },
+  format: { type: 'string', default: CHOICE_OPTIONS.format.default },
   padding: { type: 'string' },
   'bn-eps': { type: 'string' },
   threads: { type: 'string' },
-  device: { type: 'string', default: 'cpu' },
-  precision: { type: 'string', default: 'fp32' },
+  device: { type: 'string', default: CHOICE_OPTIONS.device.default },
+  precision: { type: 'string', default: CHOICE_OPTIONS.precision.default },
 } as const;
 
 /** parseArgs option spec of the image commands' resampler flag. */
 export const IMAGE_FLAGS = {
-  resize: { type: 'string', default: 'sharp' },
+  resize: { type: 'string', default: CHOICE_OPTIONS.resize.default },
   'max-pixels': { type: 'string' },
 } as const;
 
@@ -33,15 +34,15 @@ export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default: the va
   --weights FILE|ID  a .safetensors or .pth file, or a weights id (efficientnet weights list);
                      default: the variant's pretrained ImageNet weights (fetched on first use)
   --random           the seeded random init instead of weights (for testing: answers are meaningless)
-  --format F         auto (default), torchvision, timm or lukemelas
-  --padding P        symmetric (PyTorch-trained) or same (TF-trained); default by weight source
+  --format F         ${choicesHelp('format')}
+  --padding P        ${choicesHelp('padding')}
   --bn-eps E         batch-norm epsilon (default by weight source)
   --threads N        worker threads (default: one per core)
-  --device D         cpu (default), cuda or auto (the GPU when one is usable)
-  --precision P      fp32 (default) or fp16 (cuda only)`;
+  --device D         ${choicesHelp('device')}
+  --precision P      ${choicesHelp('precision')}`;
 
 /** The help line for {@link IMAGE_FLAGS}. */
-export const IMAGE_FLAGS_HELP = `  --resize R         sharp (default, fast) or pil (bit-exact torchvision resampling)
+export const IMAGE_FLAGS_HELP = `  --resize R         ${choicesHelp('resize')}
   --max-pixels N     refuse images with more pixels (decompression-bomb guard; default ${DEFAULT_MAX_PIXELS})`;
 
 /** Parsed values of {@link MODEL_FLAGS}. */
@@ -62,9 +63,8 @@ export interface ModelFlagValues {
  * @throws {UsageError} for a --resize other than sharp or pil, or a --max-pixels that is not a
  *   positive integer
  */
-export function imageOptions(values: { resize: string; 'max-pixels'?: string }): { resize: 'sharp' | 'pil'; maxPixels?: number } {
-  const resize = values.resize;
-  if (resize !== 'sharp' && resize !== 'pil') throw new UsageError(`--resize must be sharp or pil, got "${resize}"`);
+export function imageOptions(values: { resize: string; 'max-pixels'?: string }): { resize: ChoiceOf<'resize'>; maxPixels?: number } {
+  const resize = flagChoice('resize', values.resize)!;
   if (values['max-pixels'] === undefined) return { resize };
   return { resize, maxPixels: countOption(values['max-pixels'], 'max-pixels', 0) };
 }
@@ -76,37 +76,41 @@ export function imageOptions(values: { resize: string; 'max-pixels'?: string }):
  */
 export async function loadModel(values: ModelFlagValues, extra: Pick<LoadOptions, 'resolution' | 'batching' | 'queue'> = {}): Promise<EfficientNet> {
   if (values.weights !== undefined && values.random) throw new UsageError('give --weights or --random, not both');
-  if (!['auto', 'torchvision', 'timm', 'lukemelas'].includes(values.format)) {
-    throw new UsageError(`--format must be auto, torchvision, timm or lukemelas, got "${values.format}"`);
-  }
+  const format = flagChoice('format', values.format)!;
   const variant = values.variant === undefined ? undefined : parseVariant(values.variant);
   // No --weights and no --random: the variant's pretrained weights.
   let weights = values.weights ?? (values.random ? undefined : 'imagenet');
   if (weights !== undefined && isWeightSourceId(weights)) weights = announcePretrained(weights, values.variant);
-  if (values.padding !== undefined && !['symmetric', 'same'].includes(values.padding)) {
-    throw new UsageError(`--padding must be symmetric or same, got "${values.padding}"`);
-  }
-  if (!['cpu', 'cuda', 'auto'].includes(values.device)) {
-    throw new UsageError(`--device must be cpu, cuda or auto, got "${values.device}"`);
-  }
-  if (!['fp32', 'fp16'].includes(values.precision)) {
-    throw new UsageError(`--precision must be fp32 or fp16, got "${values.precision}"`);
-  }
+  const padding = flagChoice('padding', values.padding);
+  const device = flagChoice('device', values.device);
+  const precision = flagChoice('precision', values.precision);
   const model = await EfficientNet.load({
     variant,
     weights,
-    format: values.format as NonNullable<LoadOptions['format']>,
-    padding: values.padding as 'symmetric' | 'same' | undefined,
+    format,
+    padding,
     bnEps: numberOption(values['bn-eps'], 'bn-eps'),
     threads: numberOption(values.threads, 'threads'),
-    device: values.device as 'cpu' | 'cuda' | 'auto',
-    precision: values.precision as 'fp32' | 'fp16',
+    device,
+    precision,
     ...extra,
   });
   if (variant === undefined && values.weights !== undefined && !isWeightSourceId(values.weights)) {
     process.stderr.write(`efficientnet: note: ${values.weights} holds ${model.arch.name}; using variant ${model.arch.variant} (--variant to choose)\n`);
   }
   return model;
+}
+
+/**
+ * A choice flag's value (undefined stays undefined: the flag's default or the API's decides).
+ * @throws {UsageError} for a value the option does not have
+ */
+function flagChoice<N extends ChoiceName>(name: N, value: string | undefined): ChoiceOf<N> | undefined {
+  if (value === undefined) return undefined;
+  if (!(CHOICE_OPTIONS[name].values as readonly string[]).includes(value)) {
+    throw new UsageError(`--${name} must be ${plainChoices(name)}, got "${value}"`);
+  }
+  return value as ChoiceOf<N>;
 }
 
 /**

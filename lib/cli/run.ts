@@ -52,7 +52,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (!values.quiet) {
       const weights = model.random ? 'random init' : (values.weights ?? `pretrained ${values.variant ?? 'b0'}`);
       process.stderr.write(
-        `efficientnet: [${x.shape.join(', ')}] -> logits [${logits.dims.join(', ')}] in ${ms.toFixed(0)} ms (weights: ${weights}; ${model.kernels ?? model.device} kernels) -> ${values.output === '-' ? 'standard output' : values.output}\n`,
+        `efficientnet: [${x.shape.join(', ')}] -> logits [${logits.dims.join(', ')}] in ${ms.toFixed(0)} ms (weights: ${weights}; ${model.kernelLevel ?? model.device} kernels) -> ${values.output === '-' ? 'standard output' : values.output}\n`,
       );
     }
   } finally {

@@ -2,9 +2,9 @@
  * `efficientnet serve`: the HTTP inference server (lib/serve) for one or more models, until
  * SIGTERM or SIGINT, which drain the requests in flight and exit 0.
  */
-import type { EfficientNet } from '../efficientnet';
+import type { EfficientNet } from '../model/efficientnet';
 import { DEFAULT_BODY_BYTES, DEFAULT_MAX_IMAGES, DEFAULT_TIMEOUT_MS, createInferenceServer } from '../serve';
-import { DEFAULT_BATCHING } from '../batcher';
+import { DEFAULT_BATCHING } from '../model/batcher';
 import { UsageError } from './io';
 import { parseCommandArgs } from './parse';
 import { countOption, imageOptions, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP } from './model-flags';

@@ -6,6 +6,8 @@ export {
   preprocess,
   preprocessEach,
   preprocessWhole,
+  RESIZE_MODES,
+  type ResizeMode,
   type ImageResult,
   type PreprocessEachResult,
   type PreprocessOptions,
@@ -32,5 +34,5 @@ export {
   type TimmPolicyOptions,
 } from './policy';
 export { DEFAULT_MAX_PIXELS, SUPPORTED_FORMATS, type ImageSource } from './decode';
-export { type Layout } from './normalize';
+export { LAYOUTS, type Layout } from './normalize';
 export { resampleImage, type NativeFilter, type ResampleImageParams } from './native-image';

@@ -1,24 +1,9 @@
 /**
  * The typed face of the addon's image export (native/binding/image_ops.cc).
  */
-import { getNative, wrapNativeError } from '../native';
+import { getNative, wrapNativeError, type NativeFilter, type ResampleImageParams } from '../native';
 
-/** Pillow's filters, as the binding names them. */
-export type NativeFilter = 'box' | 'bilinear' | 'hamming' | 'bicubic' | 'lanczos';
-
-/** Arguments of `resampleImage`; see native/binding/image_ops.h. */
-export interface ResampleImageParams {
-  srcWidth: number;
-  srcHeight: number;
-  channels: number;
-  dstWidth: number;
-  dstHeight: number;
-  filter: NativeFilter;
-  /** Pillow's `box` (source region, float32). */
-  box?: readonly [number, number, number, number];
-  /** Part of the dstWidth x dstHeight output to compute. */
-  window?: { x: number; y: number; width: number; height: number };
-}
+export type { NativeFilter, ResampleImageParams };
 
 /**
  * Pillow-exact resize of interleaved 8-bit pixels, off the JS thread.

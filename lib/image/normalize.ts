@@ -9,8 +9,11 @@
  */
 import type { Rgb } from './policy';
 
-/** Memory order of the batch. */
-export type Layout = 'nchw' | 'nhwc';
+/** The memory orders of a 4-D image batch (preprocess() output, run() input, features() output). */
+export const LAYOUTS = ['nchw', 'nhwc'] as const;
+
+/** Memory order of a 4-D image batch: one of {@link LAYOUTS}. */
+export type Layout = (typeof LAYOUTS)[number];
 
 /**
  * A 3 x 256 table: lut[c * 256 + v] = normalized value of byte v in channel c.

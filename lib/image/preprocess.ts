@@ -4,7 +4,7 @@
  *
  * Two resamplers:
  * - `resize: 'sharp'` (default): libvips' cubic/linear resize for reductions (fast on big photos;
- *   about 0.2 uint8 steps from PIL on average, see test/image-torchvision.test.ts), and the native
+ *   about 0.2 uint8 steps from PIL on average, see test/image/torchvision.test.ts), and the native
  *   Pillow-exact resampler for enlargements (libvips' upsampling is offset from PIL's).
  * - `resize: 'pil'`: decode with sharp, then native/image's Pillow-exact resampler. The uint8
  *   tensor (and hence the normalized one) equals torchvision's bit for bit for lossless formats.
@@ -29,13 +29,19 @@ import {
 } from './decode';
 import { centerCropRect, intersect, resizeShorterSide, tfCenterCropRect, type Rect } from './geometry';
 import { resampleImage } from './native-image';
-import { clearSlot, normalizeTable, writeNormalized, type Layout } from './normalize';
+import { clearSlot, LAYOUTS, normalizeTable, writeNormalized, type Layout } from './normalize';
 import { policyResolution, validatePolicy, type PreprocessPolicy } from './policy';
+
+/** The resamplers: sharp's (fast) or the native Pillow-exact one ('pil'). */
+export const RESIZE_MODES = ['sharp', 'pil'] as const;
+
+/** One of {@link RESIZE_MODES}. */
+export type ResizeMode = (typeof RESIZE_MODES)[number];
 
 /** Options of {@link preprocess} and {@link preprocessEach}. */
 export interface PreprocessOptions {
   /** 'sharp' (default, fast) or 'pil' (bit-exact torchvision/Pillow, native). */
-  resize?: 'sharp' | 'pil';
+  resize?: ResizeMode;
   /** 'nchw' (default, torchvision's order) or 'nhwc' (what the native core reads). */
   layout?: Layout;
   /** Alpha handling; default 'white' for resize 'sharp', 'drop' for 'pil' (PIL's convert('RGB')). */
@@ -52,7 +58,7 @@ export interface PreprocessOptions {
   out?: Float32Array;
 }
 
-/** A preprocessed batch, shaped like lib/input.ts's TensorLike. */
+/** A preprocessed batch, shaped like lib/model/input.ts's TensorLike. */
 export interface PreprocessedBatch {
   /** N * 3 * S * S floats (a view of options.out when given). */
   data: Float32Array;
@@ -73,7 +79,7 @@ export interface PreprocessEachResult extends PreprocessedBatch {
 }
 
 interface Resolved {
-  mode: 'sharp' | 'pil';
+  mode: ResizeMode;
   layout: Layout;
   decode: DecodeOptions;
   concurrency: number;
@@ -92,8 +98,8 @@ function resolveOptions(options: unknown): Resolved {
     }
     return v;
   };
-  const mode = pick('resize', ['sharp', 'pil'] as const, 'sharp');
-  const layout = pick('layout', ['nchw', 'nhwc'] as const, 'nchw');
+  const mode = pick('resize', RESIZE_MODES, 'sharp');
+  const layout = pick('layout', LAYOUTS, 'nchw');
   const alpha = pick('alpha', ['white', 'drop'] as const, mode === 'pil' ? 'drop' : 'white');
   const icc = pick('icc', ['convert', 'ignore'] as const, mode === 'pil' ? 'ignore' : 'convert');
   const autoOrient = o.autoOrient ?? true;
@@ -177,7 +183,7 @@ async function prepareOne(
 // from PIL's by a fraction of a pixel (measured on the fixtures: mean 2-4 uint8 steps, max ~100 at
 // edges, at 1.1-2x), while the native path is exact and cheap there (the source is small).
 // Reductions, where libvips is fast and close (mean ~0.2 steps), stay in libvips.
-function useNative(mode: 'sharp' | 'pil', header: ImageHeader, resized: { width: number; height: number }): boolean {
+function useNative(mode: ResizeMode, header: ImageHeader, resized: { width: number; height: number }): boolean {
   return mode === 'pil' || resized.width > header.width || resized.height > header.height;
 }
 

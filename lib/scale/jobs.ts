@@ -4,7 +4,7 @@
  * as base64.
  */
 import { invalidParameterError, is, checkNumber } from '../errors';
-import type { Prediction } from '../classify';
+import type { Prediction } from '../model/classify';
 
 /** Where a job's image is: a path the worker can read, an http(s) URL it fetches, or the bytes. */
 export type ImageRef = { path: string } | { url: string } | { bytes: string /* base64 */ };

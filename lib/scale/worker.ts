@@ -10,7 +10,7 @@
  * `CODE: message`.
  */
 import type * as BullMQ from 'bullmq';
-import type { EfficientNet } from '../efficientnet';
+import type { EfficientNet } from '../model/efficientnet';
 import { EfficientNetError, checkNumber } from '../errors';
 import { queueTarget } from './connection';
 import { probeRedis } from './probe';

@@ -2,7 +2,7 @@
  * What every route shares: the models by name, the limits, the metrics, and the one wrapper that
  * holds a model for a request (the in-flight gauge and the per-request timeout).
  */
-import type { EfficientNet } from '../efficientnet';
+import type { EfficientNet } from '../model/efficientnet';
 import { HttpError } from './errors';
 import type { ServeMetrics } from './metrics';
 import type { ResolvedServeOptions } from './options';

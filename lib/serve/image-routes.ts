@@ -3,7 +3,7 @@
  * Content-Type, or several as multipart/form-data), labels or embeddings out.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { EfficientNet } from '../efficientnet';
+import type { EfficientNet } from '../model/efficientnet';
 import type { ServeContext } from './context';
 import { HttpError, toHttpError } from './errors';
 

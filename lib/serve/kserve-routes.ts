@@ -2,7 +2,7 @@
  * The KServe v2 / Triton REST routes: health, server and model metadata, inference.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { EfficientNet } from '../efficientnet';
+import type { EfficientNet } from '../model/efficientnet';
 import type { ServeContext } from './context';
 import { HttpError } from './errors';
 import { encodeInferResponse, INPUT_NAME, parseInferRequest, type OutputTensor, type TensorSpec } from './kserve-codec';

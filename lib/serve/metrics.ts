@@ -3,7 +3,7 @@
  * server in an application does not mix them into the application's default registry).
  */
 import type * as PromClient from 'prom-client';
-import type { EfficientNet } from '../efficientnet';
+import type { EfficientNet } from '../model/efficientnet';
 import { requireOptional } from '../optional-dependency';
 
 /** The window over which `efficientnet_images_per_second` is averaged. */

@@ -1,7 +1,7 @@
 /**
  * The server's options and their defaults, checked once.
  */
-import type { EfficientNet } from '../efficientnet';
+import type { EfficientNet } from '../model/efficientnet';
 import { checkNumber, invalidParameterError, is } from '../errors';
 import { DEFAULT_MAX_PIXELS } from '../image/decode';
 

@@ -47,18 +47,8 @@ const RESIDUAL_STAGE_GAIN = 1;
  * - BN: gamma U[0.5, 1.5], beta U[-0.1, 0.1], running_mean U[-0.1, 0.1], running_var U[0.5, 2];
  * - classifier: std CLASSIFIER_GAIN / sqrt(head) with zero-sum rows, bias U[-0.1, 0.1].
  *
- * Measured with Debian's torchvision 0.14 (test/helpers/check-seeded-init.py, seed 1, eval mode;
- * "ratio" = mean over classes of a logit's std across inputs / mean over inputs of the std across
- * classes; "uniform" = iid U[-2.5, 2.5] pixels, "smooth" = 8x8 noise upsampled bilinearly):
- *   b0 uniform (16 inputs): |logit| mean 0.67, max 3.6, ratio 0.29, 2 distinct top-1
- *   b0 smooth  (16 inputs): |logit| mean 2.0,  max 24,  ratio 0.64, 8 distinct top-1
- *   b3 uniform (16 inputs): |logit| mean 23,   max 125, ratio 0.38, 3 distinct top-1
- *   b3 smooth  (16 inputs): |logit| mean 12,   max 89,  ratio 0.49, 4 distinct top-1
- *   b7 uniform (4 inputs):  |logit| mean 16,   max 79,  ratio 0.39, 2 distinct top-1
- * Activation std per block stays ~0.9..1.7 through b0, grows to ~40 by b3's last stage (the
- * residual-heavy stages of deeper variants still amplify a little; fp32 copes easily). iid noise
- * images share their texture statistics, so global pooling makes their logits alike (few distinct
- * top-1): parity tests should prefer smooth or image-like inputs, where the dependence is strong.
+ * Measured logit statistics per variant (why parity tests prefer smooth or image-like inputs):
+ * bench/RESULTS.md, "Seeded init: logit statistics".
  */
 function init(name: string, shape: number[], out: Float32Array, seed: number, repeats: number): void {
   const s = streamSeed(seed, name);

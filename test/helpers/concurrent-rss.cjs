@@ -1,4 +1,4 @@
-// Run by test/backpressure.test.ts in a child process: 1000 concurrent run() calls on one input,
+// Run by test/model/backpressure.test.ts in a child process: 1000 concurrent run() calls on one input,
 // with the model's default queue bound or (`unbounded`) one as large as the call count. Prints the
 // peak RSS growth over the loaded model and whether every result equals a sequential run's.
 // Usage: node concurrent-rss.cjs <bounded|unbounded> [calls]

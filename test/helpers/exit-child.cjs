@@ -1,4 +1,4 @@
-// Run by test/process-exit.test.ts in a child process: loads a small model, leaves runs in flight
+// Run by test/native/process-exit.test.ts in a child process: loads a small model, leaves runs in flight
 // (or not), then ends the process one of the ways a program ends. The parent checks the exit code
 // is exactly Node's. Usage: node exit-child.cjs <case>
 const { EfficientNet, writeSafetensors, seededStateDict, resolveArch } = require('../../dist/index.js');

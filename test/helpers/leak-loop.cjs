@@ -1,4 +1,4 @@
-// Run by test/leaks.test.ts in a child process with --expose-gc: repeats a scenario many times and
+// Run by test/native/leaks.test.ts in a child process with --expose-gc: repeats a scenario many times and
 // prints the RSS growth between a warmed-up point and the end, as JSON on stdout.
 // Usage: node --expose-gc leak-loop.cjs <scenario> <iterations>
 const { EfficientNet, writeSafetensors, seededStateDict, resolveArch } = require('../../dist/index.js');

@@ -1,4 +1,4 @@
-// Run by test/worker-threads.test.ts (and tools/stress.mjs) in a child process, so that a crash
+// Run by test/native/worker-threads.test.ts (and tools/stress.mjs) in a child process, so that a crash
 // shows as a bad exit code. Prints one JSON line. Usage: node worker-child.cjs <scenario> [count]
 //   terminate N [classify]
 //                 the main thread runs the model while N workers, one after another, load it,

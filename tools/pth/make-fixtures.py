@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the .pth fixtures of test/pth.test.ts into test/fixtures/pth/ (committed with this script).
+"""Writes the .pth fixtures of test/weights/pth.test.ts into test/fixtures/pth/ (committed with this script).
 
 Needs Debian's python3-torch and python3-torchvision (no network, nothing pretrained):
     apt-get install python3-torch python3-torchvision
