@@ -103,8 +103,7 @@ def main():
             ours = json.load(f)
         print("\n== comparison (images/s; ours = effnet_cuda ops-only time, torch = forward on GPU-resident input) ==")
         print(f"device: {device}")
-        print("NOTE: torch uses its own random weights (speed only). 'b3w' plans (B3 width/res, B0 depth) are not B3:")
-        print("      compare them with torch b3 only as a rough guide; a real B3 plan (savePlan) is named 'b3'.")
+        print("NOTE: torch uses its own random weights (speed only); the plans have B0's and B3's real shapes.")
         torch_by = {(r["model"], r["mode"], r["batch"]): r["images_per_s"] for r in rows}
         hdr = f"{'plan':6} {'batch':>5} {'ours fp32':>10} {'ours fp16':>10} {'torch fp32':>11} {'torch fp16':>11} {'compile fp16':>13}"
         print(hdr)

@@ -303,8 +303,8 @@ std::string reseal(std::string s) {
 
 void test_plan_io() {
   SyntheticOptions o;
+  o.network = "tiny";
   o.resolution = 16;
-  o.width = 0.25;
   o.classes = 10;
   const Plan plan = make_synthetic_plan(o);
   const std::string path = "/tmp/effnet_core_test_plan.bin", bad = "/tmp/effnet_core_test_bad.bin";
@@ -374,8 +374,8 @@ void test_plan_io() {
 
 void test_errors() {
   SyntheticOptions o;
+  o.network = "tiny";
   o.resolution = 16;
-  o.width = 0.25;
   o.classes = 10;
   const Plan plan = make_synthetic_plan(o);
   auto m = Model::compile(plan, CompileOptions{});

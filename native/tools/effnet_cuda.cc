@@ -295,10 +295,9 @@ bool check_net(const NetPlan& net, const NetReference (&references)[2], Precisio
   return ok;
 }
 
-NetPlan synthetic(const std::string& name, int32_t res, double width) {
+NetPlan synthetic(const std::string& name) {
   SyntheticOptions o;
-  o.resolution = res;
-  o.width = width;
+  o.network = name;
   o.seed = seed_from_string(name);
   return {name, make_synthetic_plan(o)};
 }
@@ -338,10 +337,9 @@ int cmd_check(int argc, char** argv) {
   for (Precision p : parse_precisions(precisions)) check_cases(p, filter, device, quiet, t);
   if (nets) {
     std::vector<NetPlan> plans;
-    // Synthetic nets (tools/synthetic_plan): B0 exactly; "b3w" is B3's width (1.2) and resolution
-    // (300) with B0's depths, until the synthetic builder can scale depth. Real B3: --plan b3.bin.
-    plans.push_back(synthetic("b0", 224, 1.0));
-    plans.push_back(synthetic("b3w", 300, 1.2));
+    // Synthetic nets (tools/synthetic_plan): B0 and B3 with their real shapes, seeded weights.
+    plans.push_back(synthetic("b0"));
+    plans.push_back(synthetic("b3"));
     for (const std::string& f : plan_files) plans.push_back({f, load_plan(f)});
     for (const NetPlan& net : plans) {
       if (t.lost) break;

@@ -1,8 +1,7 @@
-// effnet_make_plan: writes a B0-shaped plan with seeded random weights (tools/synthetic_plan.h),
-// for effnet_run and device checks on machines without Node.
-//   effnet_make_plan out.bin [--variant b0..b7] [--res R] [--classes N] [--seed S] [--width W] [--depth D]
-//                    [--tf-same] [--head-map]
-// --variant sets width, depth and resolution to that variant's; later flags override them.
+// effnet_make_plan: writes a plan of a real EfficientNet shape with seeded random weights
+// (tools/synthetic_plan.h), for effnet_run and device checks on machines without Node.
+//   effnet_make_plan out.bin [--variant b0..b7|tiny] [--res R] [--classes N] [--seed S] [--tf-same] [--head-map]
+// --variant gives the network's shape and resolution (default b0); --res overrides the resolution.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -15,8 +14,8 @@ using namespace effnet;
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
-                 "usage: effnet_make_plan out.bin [--variant b0..b7] [--res R] [--classes N] [--seed S] [--width W] "
-                 "[--depth D] [--tf-same] [--head-map]\n");
+                 "usage: effnet_make_plan out.bin [--variant b0..b7|tiny] [--res R] [--classes N] [--seed S] "
+                 "[--tf-same] [--head-map]\n");
     return 2;
   }
   SyntheticOptions o;
@@ -25,14 +24,7 @@ int main(int argc, char** argv) {
     if (a == "--res" && i + 1 < argc) o.resolution = std::atoi(argv[++i]);
     else if (a == "--classes" && i + 1 < argc) o.classes = std::atoi(argv[++i]);
     else if (a == "--seed" && i + 1 < argc) o.seed = std::strtoull(argv[++i], nullptr, 10);
-    else if (a == "--width" && i + 1 < argc) o.width = std::atof(argv[++i]);
-    else if (a == "--depth" && i + 1 < argc) o.depth = std::atof(argv[++i]);
-    else if (a == "--variant" && i + 1 < argc) {
-      if (!synthetic_variant(argv[++i], &o)) {
-        std::fprintf(stderr, "effnet_make_plan: unknown variant %s (expected b0..b7)\n", argv[i]);
-        return 2;
-      }
-    }
+    else if (a == "--variant" && i + 1 < argc) o.network = argv[++i];
     else if (a == "--tf-same") o.tf_same = true;
     else if (a == "--head-map") o.head_map = true;
     else {

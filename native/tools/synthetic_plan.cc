@@ -1,24 +1,26 @@
 #include "tools/synthetic_plan.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 
 #include "core/prng.h"
+#include "effnet/error.h"
 #include "test/padding.h"
 
 namespace effnet {
 namespace {
 
-struct Stage { int32_t repeats, k, stride, expand, cin, cout; };
-constexpr Stage kB0[] = {{1, 3, 1, 1, 32, 16},  {2, 3, 2, 6, 16, 24},  {2, 5, 2, 6, 24, 40},  {3, 3, 2, 6, 40, 80},
-                         {3, 5, 1, 6, 80, 112}, {4, 5, 2, 6, 112, 192}, {1, 3, 1, 6, 192, 320}};
+struct ArchBlock { int32_t k, stride, expand, cin, cout, se; };
+struct ArchNetwork { const char* name; int32_t resolution, stem, head; const ArchBlock* blocks; int32_t n_blocks; };
+#include "test/arch_table.inc"
 
-int32_t round_filters(int32_t c, double width) {
-  const double f = c * width;
-  int32_t n = std::max(8, int32_t(std::floor((f + 4) / 8)) * 8);
-  if (n < 0.9 * f) n += 8;
-  return n;
+const ArchNetwork& network(const std::string& name) {
+  for (const ArchNetwork& n : kArchNetworks) {
+    if (name == n.name) return n;
+  }
+  throw Error(kErrInvalidOption, "unknown synthetic network '" + name + "' (expected one of b0..b7, tiny)");
 }
 
 class Builder {
@@ -76,9 +78,8 @@ class Builder {
     plan.ops.push_back(op);
     return op.y;
   }
-  int32_t se_gate(int32_t sums, int32_t spatial, int32_t block_in) {
+  int32_t se_gate(int32_t sums, int32_t spatial, int32_t cr) {
     const int32_t c = plan.values[size_t(sums)].c;
-    const int32_t cr = std::max(1, block_in / 4);  // SE width from the block INPUT channels
     OpDesc op;
     op.kind = OpKind::se_gate;
     op.x = sums;
@@ -104,43 +105,30 @@ class Builder {
 
 }  // namespace
 
-bool synthetic_variant(const char* name, SyntheticOptions* o) {
-  struct Variant { const char* name; double width, depth; int32_t resolution; };
-  static const Variant kVariants[] = {{"b0", 1.0, 1.0, 224}, {"b1", 1.0, 1.1, 240}, {"b2", 1.1, 1.2, 260},
-                                      {"b3", 1.2, 1.4, 300}, {"b4", 1.4, 1.8, 380}, {"b5", 1.6, 2.2, 456},
-                                      {"b6", 1.8, 2.6, 528}, {"b7", 2.0, 3.1, 600}};
-  for (const Variant& v : kVariants) {
-    if (std::string(name) == v.name) {
-      o->width = v.width;
-      o->depth = v.depth;
-      o->resolution = v.resolution;
-      return true;
-    }
-  }
-  return false;
+std::vector<std::string> synthetic_networks() {
+  std::vector<std::string> out;
+  for (const ArchNetwork& n : kArchNetworks) out.push_back(n.name);
+  return out;
 }
 
 Plan make_synthetic_plan(const SyntheticOptions& o) {
+  const ArchNetwork& net = network(o.network);
+  const int32_t resolution = o.resolution > 0 ? o.resolution : net.resolution;
   Builder b(o);
-  b.plan.input = b.value(o.resolution, o.resolution, 3);
+  b.plan.input = b.value(resolution, resolution, 3);
   int32_t sums = -1;
-  int32_t x = b.windowed(OpKind::conv_bn_act, b.plan.input, round_filters(32, o.width), 3, 2, &sums);
-  for (const Stage& st : kB0) {
-    const int32_t repeats = int32_t(std::ceil(o.depth * st.repeats));
-    for (int32_t r = 0; r < repeats; ++r) {
-      const int32_t cin = b.plan.values[size_t(x)].c;
-      const int32_t cout = round_filters(st.cout, o.width);
-      const int32_t stride = r == 0 ? st.stride : 1;
-      int32_t h = st.expand != 1 ? b.pointwise(x, cin * st.expand, Act::swish, -1, -1) : x;
-      h = b.windowed(OpKind::dwconv_bn_act, h, b.plan.values[size_t(h)].c, st.k, stride, &sums);
-      const ValueDesc& map = b.plan.values[size_t(h)];
-      const int32_t gate = b.se_gate(sums, map.h * map.w, cin);
-      const int32_t residual = stride == 1 && cin == cout ? x : -1;
-      x = b.pointwise(h, cout, Act::none, gate, residual);
-    }
+  int32_t x = b.windowed(OpKind::conv_bn_act, b.plan.input, net.stem, 3, 2, &sums);
+  for (int32_t i = 0; i < net.n_blocks; ++i) {
+    const ArchBlock& blk = net.blocks[i];
+    int32_t h = blk.expand != 1 ? b.pointwise(x, blk.cin * blk.expand, Act::swish, -1, -1) : x;
+    h = b.windowed(OpKind::dwconv_bn_act, h, b.plan.values[size_t(h)].c, blk.k, blk.stride, &sums);
+    const ValueDesc& map = b.plan.values[size_t(h)];
+    const int32_t gate = b.se_gate(sums, map.h * map.w, blk.se);
+    const int32_t residual = blk.stride == 1 && blk.cin == blk.cout ? x : -1;
+    x = b.pointwise(h, blk.cout, Act::none, gate, residual);
   }
   const ValueDesc last = b.plan.values[size_t(x)];
-  const int32_t head = round_filters(1280, o.width);
+  const int32_t head = net.head;
   OpDesc hp;
   hp.kind = OpKind::head_pool;
   hp.act = Act::swish;
