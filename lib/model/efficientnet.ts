@@ -171,8 +171,8 @@ export class EfficientNet {
   /**
    * Computes the logits of a batch. Runs on the core's threads; many calls may be in flight at
    * once (they queue in the core, up to {@link queue}.max; beyond it they wait for a slot or
-   * reject with ERR_QUEUE_FULL, see {@link LoadOptions.queue}), and concurrent calls are merged
-   * into shared runs like classify()'s when batching is on.
+   * reject with ERR_QUEUE_FULL, see {@link LoadOptions.queue}). The batch runs as given, never
+   * merged with other calls: no waiting for company, so a lone caller gets the core's latency.
    * @param input - float32 pixels, normalized as the weights expect: a Float32Array in NCHW
    *   (batch inferred) or `{ data, dims }` with dims [N, 3, H, W] (or [N, H, W, 3] with layout 'nhwc')
    * @returns logits, dims [N, numClasses]
@@ -181,12 +181,13 @@ export class EfficientNet {
    */
   async run(input: Float32Array | TensorLike, options: RunOptions = {}): Promise<Tensor> {
     const stack = new Error();
-    this.#live();
+    const main = this.#live();
     const { layout } = checkOptions(options, 'options', ['layout']);
     const order = checkLayout(layout, 'options.layout');
     return this.#limit.with(async () => {
       const { nhwc, batch } = prepareInput(input, order, this.resolution);
-      return new Tensor(await this.#logits(nhwc, batch, stack), [batch, this.arch.numClasses]);
+      const { logits } = await this.#execute(main, nhwc, batch, ['logits'], stack);
+      return new Tensor(logits, [batch, this.arch.numClasses]);
     });
   }
 
