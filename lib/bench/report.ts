@@ -49,6 +49,8 @@ export interface BenchRow {
   peakRssMiB: number;
   /** The process id of each round, per engine (ours, onnxruntime, spinning off): one process per round. */
   pids: number[][];
+  /** img/s / (threads x the 1-thread row's img/s), per engine; null without a 1-thread row. */
+  efficiency: { ours: number; onnxruntime: number | null } | null;
 }
 
 /** The whole report (what --json writes). */
@@ -121,8 +123,8 @@ export function formatReport(report: BenchReport): string {
   const m = report.machine;
   const lines = [
     `${m.cpuModel}, ${m.cores} cores, node ${m.node}; efficientnet ${report.efficientnet.version}, ` +
-      `${report.efficientnet.kernels} kernels, ${report.efficientnet.threads} threads` +
-      (report.onnxruntime ? `; onnxruntime-node ${report.onnxruntime.version}, its default session options but intraOpNumThreads ${report.onnxruntime.intraOpNumThreads}` : ''),
+      `${report.efficientnet.kernels} kernels, ${new Set(report.rows.map((r) => r.threads)).size > 1 ? 'threads per row' : `${report.efficientnet.threads} threads`}` +
+      (report.onnxruntime ? `; onnxruntime-node ${report.onnxruntime.version}, its default session options but intraOpNumThreads = ours` : ''),
     `median of ${report.settings.seconds} s of runs per row${report.onnxruntime ? ' and engine' : ''}, ` +
       `in rounds of ${report.settings.roundSeconds} s, each round a fresh process after ${report.settings.warmupSeconds} s of warm-up` +
       `${report.onnxruntime ? ', the engines alternated' : ''}; noise = spread of the per-round medians; per pair = ours/ort of each pair of rounds`,
@@ -133,15 +135,19 @@ export function formatReport(report: BenchReport): string {
   ];
   const compare = report.onnxruntime !== null;
   const withPeak = report.rows.some((r) => r.peakFraction?.ours != null);
-  const header = ['variant', 'batch', 'median ms', 'p90 ms', 'img/s', 'noise'];
+  const sweep = new Set(report.rows.map((r) => r.threads)).size > 1;
+  const header = ['variant', 'batch', ...(sweep ? ['threads'] : []), 'median ms', 'p90 ms', 'img/s', 'noise'];
+  if (sweep) header.push('eff/thread');
   if (withPeak) header.push('% peak');
   if (compare) header.push('ort ms', 'ort p90', 'ort img/s', 'ort noise', 'ours/ort', 'per pair', 'max |dlogit|');
   if (compare && withPeak) header.push('ort % peak');
+  if (compare && sweep) header.push('ort eff/thread');
   const tuned = report.rows.some((r) => r.onnxruntimeSpinningOff !== null);
   if (tuned) header.push('ort spin-off ms', 'ours/ort spin-off');
   header.push('peak RSS MiB');
   const rows = report.rows.map((r) => {
-    const cells = [r.variant, String(r.batch), ms(r.ours.medianMs), ms(r.ours.p90Ms), rate(r.ours.imagesPerSecond), percent(r.ours.noise)];
+    const cells = [r.variant, String(r.batch), ...(sweep ? [String(r.threads)] : []), ms(r.ours.medianMs), ms(r.ours.p90Ms), rate(r.ours.imagesPerSecond), percent(r.ours.noise)];
+    if (sweep) cells.push(percent(r.efficiency?.ours ?? null));
     if (withPeak) cells.push(percent(r.peakFraction?.ours ?? null));
     if (compare) {
       const o = r.onnxruntime!;
@@ -149,6 +155,7 @@ export function formatReport(report: BenchReport): string {
       cells.push(`${r.ratio!.toFixed(2)}x`, r.ratioRange ? `${r.ratioRange[0].toFixed(2)}-${r.ratioRange[1].toFixed(2)}` : '-');
       cells.push(r.agreement ? r.agreement.maxAbsDiff.toExponential(1) : '-');
       if (withPeak) cells.push(percent(r.peakFraction?.onnxruntime ?? null));
+      if (sweep) cells.push(percent(r.efficiency?.onnxruntime ?? null));
     }
     if (tuned) {
       const t = r.onnxruntimeSpinningOff;

@@ -19,8 +19,11 @@ import { median } from './stats';
 export interface BenchOptions {
   variants: VariantName[];
   batches: number[];
-  /** Worker threads for both engines; undefined: our default (one per core). */
-  threads?: number;
+  /**
+   * Worker threads for both engines, one row set per count (a sweep: `--threads 1,2,4`);
+   * [undefined]: our default (one per core).
+   */
+  threads: (number | undefined)[];
   kernels: 'fast' | 'reference';
   /** Timed seconds per row and engine. */
   seconds: number;
@@ -63,6 +66,23 @@ function maxAbsDiff(a: readonly number[], b: readonly number[]): { maxAbsDiff: n
 }
 
 /**
+ * Thread scaling: each row's rate over (threads x the 1-thread row's rate of the same variant and
+ * batch), per engine; rows stay null without a 1-thread row to compare with.
+ */
+export function addEfficiency(rows: BenchRow[]): void {
+  for (const row of rows) {
+    const one = rows.find((r) => r.variant === row.variant && r.batch === row.batch && r.threads === 1);
+    if (!one) continue;
+    const eff = (n: number | undefined, base: number | undefined): number | null =>
+      n === undefined || base === undefined ? null : n / (row.threads * base);
+    row.efficiency = {
+      ours: eff(row.ours.imagesPerSecond, one.ours.imagesPerSecond)!,
+      onnxruntime: eff(row.onnxruntime?.imagesPerSecond, one.onnxruntime?.imagesPerSecond),
+    };
+  }
+}
+
+/**
  * Runs the benchmark.
  * @param options - see {@link BenchOptions}
  * @param progress - where progress goes (stderr)
@@ -96,61 +116,65 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   const rounds = Math.max(1, Math.round(options.seconds / options.roundSeconds));
   for (const variant of options.variants) {
     for (const batch of options.batches) {
-      const label = `${variant} x${batch}`;
-      const base = { variant, batch, kernels: options.kernels, seed: options.seed, inputSeed: options.inputSeed, warmupSeconds: options.warmupSeconds, seconds: options.roundSeconds };
-      // Our thread count decides onnxruntime's: one probe round of ours (untimed) tells it.
-      progress.status(`${label}: loading ours`);
-      const probe = await runRound({ ...base, engine: 'ours', threads: options.threads, warmupSeconds: 0, seconds: 0 });
-      const threads = probe.facts.threads;
-      facts ??= { kernels: probe.facts.kernels, threads };
-      const specs: EngineSpec[] = [{ ...base, engine: 'ours', threads: options.threads }];
-      if (onnxPaths.has(variant)) {
-        const ort = { ...base, threads, onnxPath: onnxPaths.get(variant)!, resolution: probe.facts.resolution };
-        specs.push({ ...ort, engine: 'onnxruntime' });
-        if (options.ortSpinningOff) specs.push({ ...ort, engine: 'onnxruntime-spinning-off' });
-      }
-      const measured = await measureInProcesses(specs, rounds, (engine, round, out) =>
-        progress.step(`${label}  round ${round + 1}/${rounds}  ${engine} (pid ${out.pid}): median ${median(out.latenciesMs).toFixed(1)} ms over ${out.latenciesMs.length} runs`),
-      );
-      let agreement: BenchRow['agreement'] = null;
-      if (specs.length > 1) {
-        agreement = maxAbsDiff(measured.first[0]!.logits, measured.first[1]!.logits);
-        if (!(agreement.maxAbsDiff <= AGREEMENT_TOLERANCE * Math.max(1, agreement.maxAbsLogit))) {
-          throw new BenchError(
-            `${variant} batch ${batch}: our logits and onnxruntime's differ by up to ${agreement.maxAbsDiff} ` +
-              `(largest logit ${agreement.maxAbsLogit}); benchmarking different computations means nothing`,
-          );
+      for (const threadCount of options.threads) {
+        const label = `${variant} x${batch}${options.threads.length > 1 ? ` ${threadCount ?? 'default'} threads` : ''}`;
+        const base = { variant, batch, kernels: options.kernels, seed: options.seed, inputSeed: options.inputSeed, warmupSeconds: options.warmupSeconds, seconds: options.roundSeconds };
+        // Our thread count decides onnxruntime's: one probe round of ours (untimed) tells it.
+        progress.status(`${label}: loading ours`);
+        const probe = await runRound({ ...base, engine: 'ours', threads: threadCount, warmupSeconds: 0, seconds: 0 });
+        const threads = probe.facts.threads;
+        facts ??= { kernels: probe.facts.kernels, threads };
+        const specs: EngineSpec[] = [{ ...base, engine: 'ours', threads: threadCount }];
+        if (onnxPaths.has(variant)) {
+          const ort = { ...base, threads, onnxPath: onnxPaths.get(variant)!, resolution: probe.facts.resolution };
+          specs.push({ ...ort, engine: 'onnxruntime' });
+          if (options.ortSpinningOff) specs.push({ ...ort, engine: 'onnxruntime-spinning-off' });
         }
+        const measured = await measureInProcesses(specs, rounds, (engine, round, out) =>
+          progress.step(`${label}  round ${round + 1}/${rounds}  ${engine} (pid ${out.pid}): median ${median(out.latenciesMs).toFixed(1)} ms over ${out.latenciesMs.length} runs`),
+        );
+        let agreement: BenchRow['agreement'] = null;
+        if (specs.length > 1) {
+          agreement = maxAbsDiff(measured.first[0]!.logits, measured.first[1]!.logits);
+          if (!(agreement.maxAbsDiff <= AGREEMENT_TOLERANCE * Math.max(1, agreement.maxAbsLogit))) {
+            throw new BenchError(
+              `${variant} batch ${batch}: our logits and onnxruntime's differ by up to ${agreement.maxAbsDiff} ` +
+                `(largest logit ${agreement.maxAbsLogit}); benchmarking different computations means nothing`,
+            );
+          }
+        }
+        const ours = summarizeSide(measured.samples[0]!, batch);
+        const theirs = measured.samples[1] ? summarizeSide(measured.samples[1], batch) : null;
+        const tunedSide = measured.samples[2] ? summarizeSide(measured.samples[2], batch) : null;
+        const { ratio, ratioRange } = theirs ? compareSides(ours, theirs) : { ratio: null, ratioRange: null };
+        const row: BenchRow = {
+          variant,
+          batch,
+          resolution: probe.facts.resolution,
+          threads,
+          kernels: probe.facts.kernels,
+          ours,
+          onnxruntime: theirs,
+          ratio,
+          ratioRange,
+          onnxruntimeSpinningOff: tunedSide ? { side: tunedSide, ...compareSides(ours, tunedSide) } : null,
+          agreement,
+          peakFraction: peak
+            ? { ours: peakFraction(peak, variant, ours.imagesPerSecond, threads), onnxruntime: theirs ? peakFraction(peak, variant, theirs.imagesPerSecond, threads) : null }
+            : null,
+          peakRssMiB: measured.peakRssMiB[0]!,
+          pids: measured.pids,
+          efficiency: null,
+        };
+        rows.push(row);
+        progress.line(
+          `${label}: ours ${ours.medianMs.toFixed(1)} ms (${ours.imagesPerSecond.toFixed(1)} img/s)` +
+            (theirs ? `, onnxruntime ${theirs.medianMs.toFixed(1)} ms (${theirs.imagesPerSecond.toFixed(1)} img/s), ours/ort ${ratio!.toFixed(2)}x (pairs ${ratioRange ? `${ratioRange[0].toFixed(2)}-${ratioRange[1].toFixed(2)}` : '-'}), max |dlogit| ${agreement!.maxAbsDiff.toExponential(1)}` : ''),
+        );
       }
-      const ours = summarizeSide(measured.samples[0]!, batch);
-      const theirs = measured.samples[1] ? summarizeSide(measured.samples[1], batch) : null;
-      const tunedSide = measured.samples[2] ? summarizeSide(measured.samples[2], batch) : null;
-      const { ratio, ratioRange } = theirs ? compareSides(ours, theirs) : { ratio: null, ratioRange: null };
-      const row: BenchRow = {
-        variant,
-        batch,
-        resolution: probe.facts.resolution,
-        threads,
-        kernels: probe.facts.kernels,
-        ours,
-        onnxruntime: theirs,
-        ratio,
-        ratioRange,
-        onnxruntimeSpinningOff: tunedSide ? { side: tunedSide, ...compareSides(ours, tunedSide) } : null,
-        agreement,
-        peakFraction: peak
-          ? { ours: peakFraction(peak, variant, ours.imagesPerSecond, threads), onnxruntime: theirs ? peakFraction(peak, variant, theirs.imagesPerSecond, threads) : null }
-          : null,
-        peakRssMiB: measured.peakRssMiB[0]!,
-        pids: measured.pids,
-      };
-      rows.push(row);
-      progress.line(
-        `${label}: ours ${ours.medianMs.toFixed(1)} ms (${ours.imagesPerSecond.toFixed(1)} img/s)` +
-          (theirs ? `, onnxruntime ${theirs.medianMs.toFixed(1)} ms (${theirs.imagesPerSecond.toFixed(1)} img/s), ours/ort ${ratio!.toFixed(2)}x (pairs ${ratioRange ? `${ratioRange[0].toFixed(2)}-${ratioRange[1].toFixed(2)}` : '-'}), max |dlogit| ${agreement!.maxAbsDiff.toExponential(1)}` : ''),
-      );
     }
   }
+  addEfficiency(rows);
   progress.clear();
   return {
     command: options.command,

@@ -23,7 +23,9 @@ Progress goes to stderr, the table to stdout. Never compare figures from differe
 Options:
   --variant LIST     variants, comma-separated: b0 … b7 (default b0)
   --batch LIST       batch sizes, comma-separated (default 1)
-  --threads N        worker threads for both engines (default: one per core)
+  --threads LIST     worker threads for both engines, comma-separated for a sweep (e.g. 1,2,4:
+                     each count gets its rows and eff/thread = img/s / (threads x 1-thread img/s));
+                     default: one per core
   --seconds S        timed seconds per row and engine (default 10)
   --warmup S         warm-up seconds per row and engine (default 1)
   --round S          seconds per round (one process each; default 2)
@@ -112,7 +114,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const options: BenchOptions = {
     variants,
     batches,
-    threads: values.threads === undefined ? undefined : positiveInteger(values.threads, 'threads'),
+    threads: values.threads === undefined ? [undefined] : [...new Set(splitList(values.threads).map((t) => positiveInteger(t, 'threads')))],
     kernels: values.kernels,
     seconds: seconds(values.seconds, 'seconds', 0),
     warmupSeconds: seconds(values.warmup, 'warmup', 0),

@@ -18,6 +18,7 @@ import {
 import { formatTable } from '../../lib/text-table';
 import { ortSessionOptions, ortSettings } from '../../lib/bench/onnxruntime';
 import { compareSides } from '../../lib/bench/report';
+import { addEfficiency } from '../../lib/bench/run-bench';
 import { flopsPerImage, peakFraction } from '../../lib/bench/peak';
 import { getNative, type MachinePeak } from '../../lib/native';
 import { resolveArch, summarize } from '../../lib';
@@ -105,6 +106,31 @@ describe('bench comparison settings and ratios', () => {
     expect(r.ratio).toBeCloseTo(14 / 11, 12);
     expect(r.ratioRange).toEqual([1, 2]);
     expect(compareSides(side([10], 10), side([20], 20)).ratioRange).toBeNull();
+  });
+});
+
+describe('bench --threads sweep', () => {
+  it('one row set per thread count, with the efficiency per thread against the 1-thread row', () => {
+    const json = path.join(dir, 'sweep.json');
+    const args = ['bench', ...QUICK.filter((a, i) => a !== '--threads' && QUICK[i - 1] !== '--threads'), '--threads', '1,2', '--json', json];
+    const r = cli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toMatch(/variant\s+batch\s+threads\s+median ms.*eff\/thread/);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+    expect(report.rows.map((row) => row.threads)).toEqual([1, 2]);
+    expect(report.rows[0]!.efficiency!.ours).toBe(1);
+    expect(report.rows[1]!.efficiency!.ours).toBeCloseTo(report.rows[1]!.ours.imagesPerSecond / (2 * report.rows[0]!.ours.imagesPerSecond), 12);
+  });
+
+  it('addEfficiency: rate / (threads x the 1-thread rate), null without a 1-thread row', () => {
+    const side = (imagesPerSecond: number) => ({ samples: 1, rounds: 1, medianMs: 1000 / imagesPerSecond, p90Ms: 0, imagesPerSecond, noise: null, roundMediansMs: [] });
+    const row = (variant: string, threads: number, ours: number, ort: number | null) =>
+      ({ variant, batch: 1, threads, ours: side(ours), onnxruntime: ort === null ? null : side(ort), efficiency: null }) as unknown as BenchReport['rows'][number];
+    const rows = [row('b0', 1, 100, 80), row('b0', 4, 300, 200), row('b3', 2, 50, null)];
+    addEfficiency(rows);
+    expect(rows[0]!.efficiency).toEqual({ ours: 1, onnxruntime: 1 });
+    expect(rows[1]!.efficiency).toEqual({ ours: 0.75, onnxruntime: 0.625 });
+    expect(rows[2]!.efficiency).toBeNull();
   });
 });
 
@@ -248,7 +274,7 @@ describe('efficientnet bench --compare onnxruntime', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/exporting b0 \(seed 0\) to ONNX/);
     expect(r.stdout.toString()).toMatch(/ort ms\s+ort p90\s+ort img\/s\s+ort noise\s+ours\/ort\s+per pair\s+max \|dlogit\|/);
-    expect(r.stdout.toString()).toContain('its default session options but intraOpNumThreads 2');
+    expect(r.stdout.toString()).toContain('its default session options but intraOpNumThreads = ours');
     expect(readdirSync(cache).filter((f) => f.endsWith('.onnx'))).toHaveLength(1);
     expect(readdirSync(cache).filter((f) => f.endsWith('.safetensors'))).toHaveLength(0);
 
