@@ -41,6 +41,31 @@ export const MODEL_FLAGS_HELP = `  --variant V        b0 … b7 (default: the va
   --device D         ${choicesHelp('device')}
   --precision P      ${choicesHelp('precision')}`;
 
+// Commands that take the model as `--model VARIANT[:WEIGHTS]` (serve, worker) have no --variant
+// or --weights, and say --random themselves.
+const { variant: _variant, weights: _weights, ...modelSpecFlags } = MODEL_FLAGS;
+
+/** {@link MODEL_FLAGS} without --variant and --weights, for the commands that take --model. */
+export const MODEL_SPEC_FLAGS = modelSpecFlags;
+
+/** {@link MODEL_FLAGS_HELP} without --variant, --weights (and its continuation lines) and --random. */
+export const MODEL_SPEC_FLAGS_HELP = MODEL_FLAGS_HELP.split('\n')
+  .filter((l) => !/^\s+--(variant|weights|random)\b|^\s{19}/.test(l))
+  .join('\n');
+
+/**
+ * A `--model VARIANT[:WEIGHTS]` value. Weights ids hold colons themselves
+ * (timm:tf_efficientnet_b3): only the first one splits.
+ * @throws {UsageError} for an unknown variant or nothing after the colon
+ */
+export function parseModelArg(value: string): { variant: string; weights?: string } {
+  const colon = value.indexOf(':');
+  const variant = parseVariant(colon >= 0 ? value.slice(0, colon) : value);
+  const weights = colon >= 0 ? value.slice(colon + 1) : undefined;
+  if (weights === '') throw new UsageError(`--model ${value}: nothing after ':' (give VARIANT:WEIGHTS, or VARIANT alone)`);
+  return weights === undefined ? { variant } : { variant, weights };
+}
+
 /** The help line for {@link IMAGE_FLAGS}. */
 export const IMAGE_FLAGS_HELP = `  --resize R         ${choicesHelp('resize')}
   --max-pixels N     refuse images with more pixels (decompression-bomb guard; default ${DEFAULT_MAX_PIXELS})`;

@@ -4,11 +4,11 @@
  */
 import type { EfficientNet } from '../model/efficientnet';
 import { DEFAULT_BODY_BYTES, DEFAULT_MAX_IMAGES, DEFAULT_TIMEOUT_MS, createInferenceServer } from '../serve';
+import { MODEL_NAME } from '../serve/options';
 import { DEFAULT_BATCHING } from '../model/batcher';
 import { UsageError } from './io';
 import { parseCommandArgs } from './parse';
-import { countOption, imageOptions, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP } from './model-flags';
-import { parseVariant } from './variant';
+import { countOption, imageOptions, loadModel, MODEL_SPEC_FLAGS, MODEL_SPEC_FLAGS_HELP, parseModelArg } from './model-flags';
 
 // Requests a model holds at once by default: enough for a few hundred concurrent clients, each
 // holding at most one decoded image (0.6 MB at 224x224) while it waits.
@@ -37,7 +37,7 @@ together. Logs are JSON lines on stdout; the address goes to stderr. docs/SERVIN
                      before answering 503 + Retry-After (default ${DEFAULT_QUEUE})
   --max-batch N      images merged into one run (default ${DEFAULT_BATCHING.maxBatch})
   --max-wait MS      how long a run waits for more images when idle (default ${DEFAULT_BATCHING.maxWaitMs})
-${MODEL_FLAGS_HELP.split('\n').filter((l) => !/^\s+--(variant|weights|random)\b|^\s{19}/.test(l)).join('\n')}
+${MODEL_SPEC_FLAGS_HELP}
   -q, --quiet        no request logs
   -h, --help         this text`;
 
@@ -50,25 +50,17 @@ interface ModelSpec {
 
 function parseModelSpec(spec: string): ModelSpec {
   const eq = spec.indexOf('=');
-  const name = eq >= 0 ? spec.slice(0, eq) : undefined;
-  const rest = eq >= 0 ? spec.slice(eq + 1) : spec;
-  // Weights ids hold colons themselves (timm:tf_efficientnet_b3): only the first one splits.
-  const colon = rest.indexOf(':');
-  const variant = parseVariant(colon >= 0 ? rest.slice(0, colon) : rest);
-  const weights = colon >= 0 ? rest.slice(colon + 1) : undefined;
-  if (weights === '') throw new UsageError(`--model ${spec}: nothing after ':' (give VARIANT:WEIGHTS, or VARIANT alone)`);
-  const url = name ?? variant;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(url)) {
+  const { variant, weights } = parseModelArg(eq >= 0 ? spec.slice(eq + 1) : spec);
+  const name = eq >= 0 ? spec.slice(0, eq) : variant;
+  if (!MODEL_NAME.test(name)) {
     throw new UsageError(`--model ${spec}: the name must be letters, digits, '.', '_' or '-' (at most 64)`);
   }
-  return { name: url, variant, weights };
+  return { name, variant, weights };
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  // --model takes the place of --variant and --weights.
-  const { variant: _variant, weights: _weights, ...modelFlags } = MODEL_FLAGS;
   const { values } = parseCommandArgs(argv, {
-    ...modelFlags,
+    ...MODEL_SPEC_FLAGS,
     model: { type: 'string', multiple: true },
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '8080' },

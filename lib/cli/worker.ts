@@ -5,8 +5,7 @@
 import { startQueueWorker, type WorkerEvent } from '../scale';
 import { UsageError } from './io';
 import { parseCommandArgs } from './parse';
-import { countOption, imageOptions, loadModel, MODEL_FLAGS, MODEL_FLAGS_HELP } from './model-flags';
-import { parseVariant } from './variant';
+import { countOption, imageOptions, loadModel, MODEL_SPEC_FLAGS, MODEL_SPEC_FLAGS_HELP, parseModelArg } from './model-flags';
 
 export const workerHelp = `Usage: efficientnet worker --redis redis://HOST:6379 --queue NAME [options]
 
@@ -25,7 +24,7 @@ without retries. SIGTERM or SIGINT: finish the running jobs, exit 0. docs/SCALIN
                        (default 30000)
   --connect-timeout MS give up when Redis does not answer at start (default 10000)
   --max-pixels N       most pixels per image (decompression-bomb guard)
-${MODEL_FLAGS_HELP.split('\n').filter((l) => !/^\s+--(variant|weights|random)\b|^\s{19}/.test(l)).join('\n')}
+${MODEL_SPEC_FLAGS_HELP}
   -q, --quiet          no line per job on stderr
   -h, --help           this text`;
 
@@ -43,9 +42,8 @@ function describe(e: WorkerEvent): string {
 }
 
 export async function workerCommand(argv: string[]): Promise<number> {
-  const { variant: _variant, weights: _weights, ...modelFlags } = MODEL_FLAGS;
   const { values } = parseCommandArgs(argv, {
-    ...modelFlags,
+    ...MODEL_SPEC_FLAGS,
     redis: { type: 'string' },
     queue: { type: 'string' },
     model: { type: 'string', default: 'b0' },
@@ -64,10 +62,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
   if (!/^rediss?:\/\/[^/]/.test(values.redis)) throw new UsageError(`--redis expects redis://host[:port][/db], got "${values.redis}"`);
   if (values.queue === undefined) throw new UsageError('--queue is required');
   if (values.queue === '' || values.queue.includes(':')) throw new UsageError(`--queue must be a name without ':', got "${values.queue}"`);
-  const colon = values.model.indexOf(':');
-  const variant = parseVariant(colon >= 0 ? values.model.slice(0, colon) : values.model);
-  const weights = colon >= 0 ? values.model.slice(colon + 1) : undefined;
-  if (weights === '') throw new UsageError(`--model ${values.model}: nothing after ':'`);
+  const { variant, weights } = parseModelArg(values.model);
   if (weights !== undefined && values.random) throw new UsageError('give --random or weights in --model, not both');
   const concurrency = countOption(values.concurrency, 'concurrency', 16);
   const lockDurationMs = countOption(values['lock-duration'], 'lock-duration', 30_000);

@@ -46,7 +46,8 @@ export const DEFAULT_MAX_IMAGES = 64;
 /** The default per-request timeout. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** What a served model's name may be: one URL path segment. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
  * Checks the options and fills in the defaults.
@@ -58,7 +59,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   const entries = options.models instanceof Map ? [...options.models] : is.plainObject(options.models) ? Object.entries(options.models) : undefined;
   if (entries === undefined || entries.length === 0) throw invalidParameterError('options.models', 'a Map or object of one or more models', options.models);
   for (const [name, model] of entries) {
-    if (typeof name !== 'string' || !NAME.test(name)) {
+    if (typeof name !== 'string' || !MODEL_NAME.test(name)) {
       throw invalidParameterError('options.models', 'names of letters, digits, ".", "_" and "-" (at most 64)', name);
     }
     if (typeof model !== 'object' || model === null || typeof (model as EfficientNet).classify !== 'function') {
