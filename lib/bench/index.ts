@@ -5,6 +5,7 @@ export * from './measure';
 export * from './onnx-model';
 export * from './onnxruntime';
 export * from './peak';
+export * from './processes';
 export * from './progress';
 export * from './report';
 export * from './run-bench';

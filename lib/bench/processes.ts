@@ -73,23 +73,25 @@ export interface ProcessSamples {
 }
 
 /**
- * Alternates the engines' rounds, each in its own process.
+ * Alternates the engines' rounds (ABBA: ours-theirs, theirs-ours, ...), each in its own process.
  * @param specs - one per engine, `seconds` being a round's length
  * @param rounds - rounds per engine (at least 1)
  * @param onRound - after each round
+ * @param run - runs one round (runRound; a test passes a stand-in)
  * @throws {BenchError} when a round's process fails
  */
 export async function measureInProcesses(
   specs: readonly EngineSpec[],
   rounds: number,
   onRound?: (engine: string, round: number, out: RoundOutput) => void,
+  run: (spec: EngineSpec) => Promise<RoundOutput> = runRound,
 ): Promise<ProcessSamples> {
   const result: ProcessSamples = { samples: specs.map(() => ({ latenciesMs: [], rounds: [] })), pids: specs.map(() => []), first: [], peakRssMiB: specs.map(() => 0) };
   for (let round = 0; round < rounds; round++) {
     const order = specs.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
     for (const i of order) {
-      const out = await runRound(specs[i]!);
+      const out = await run(specs[i]!);
       const s = result.samples[i]!;
       s.rounds.push(out.latenciesMs);
       s.latenciesMs.push(...out.latenciesMs);

@@ -70,7 +70,7 @@ export interface BenchReport {
 
 /**
  * Summarises one engine's samples.
- * @param samples - from measure()
+ * @param samples - from measureInProcesses()
  * @param batch - images per run
  * @throws never
  */

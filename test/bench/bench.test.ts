@@ -7,7 +7,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   hasTorch,
-  measure,
+  measureInProcesses,
+  runFor,
+  type EngineSpec,
+  type RoundOutput,
   median,
   ONNXRUNTIME_VERSION,
   Progress,
@@ -61,35 +64,32 @@ describe('bench statistics', () => {
 });
 
 describe('bench timing loop', () => {
-  it('interleaves rounds ABBA and gives each contender its time budget', async () => {
-    const calls: string[] = [];
-    const sleeper = (name: string) => () => {
-      calls.push(name);
-      return new Promise((resolve) => setTimeout(resolve, 4));
+  it('alternates the engines ABBA, one round each time, and keeps every round', async () => {
+    const spec = (engine: EngineSpec['engine']): EngineSpec => ({ engine, variant: 'b0', batch: 1, kernels: 'fast', seed: 0, inputSeed: 1, warmupSeconds: 0, seconds: 0 });
+    const order: string[] = [];
+    let pid = 100;
+    const fake = async (s: EngineSpec): Promise<RoundOutput> => {
+      order.push(s.engine);
+      return { pid: pid++, latenciesMs: [order.length, order.length + 0.5], logits: [order.length], facts: { kernels: 'x', threads: 1, resolution: 224 }, peakRssMiB: order.length };
     };
     const rounds: string[] = [];
-    const samples = await measure(
-      [
-        { name: 'a', run: sleeper('a') },
-        { name: 'b', run: sleeper('b') },
-      ],
-      { seconds: 0.06, roundSeconds: 0.02 },
-      { onRound: (name, round) => rounds.push(`${round}${name}`) },
-    );
-    expect(rounds.slice(0, 4)).toEqual(['0a', '0b', '1b', '1a']);
-    for (const s of samples) {
-      expect(s.latenciesMs.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(60);
+    const r = await measureInProcesses([spec('ours'), spec('onnxruntime')], 3, (engine, round) => rounds.push(`${round}${engine}`), fake);
+    expect(rounds).toEqual(['0ours', '0onnxruntime', '1onnxruntime', '1ours', '2ours', '2onnxruntime']);
+    for (const s of r.samples) {
+      expect(s.rounds).toHaveLength(3);
       expect(s.rounds.flat()).toEqual(s.latenciesMs);
-      expect(s.rounds.length).toBeGreaterThanOrEqual(2);
     }
-    expect(calls.length).toBe(samples[0]!.latenciesMs.length + samples[1]!.latenciesMs.length);
+    expect(r.samples[0]!.rounds).toEqual([[1, 1.5], [4, 4.5], [5, 5.5]]);
+    expect(r.pids).toEqual([[100, 103, 104], [101, 102, 105]]);
+    expect(r.first.map((f) => f.logits)).toEqual([[1], [2]]); // the first round of each engine
+    expect(r.peakRssMiB).toEqual([5, 6]);
   });
 
-  it('runs a contender at least once, even with no time', async () => {
+  it('runs at least once, even with no time', async () => {
     let n = 0;
-    const [s] = await measure([{ name: 'a', run: async () => void n++ }], { seconds: 0, roundSeconds: 1 });
+    const latencies = await runFor(async () => void n++, 0);
     expect(n).toBe(1);
-    expect(s!.latenciesMs).toHaveLength(1);
+    expect(latencies).toHaveLength(1);
   });
 });
 
