@@ -4,9 +4,10 @@
 // server's batching: maxBatch 8, maxWaitMs 2). Then `efficientnet serve` in its own process and
 // autocannon with CONNECTIONS connections POSTing the photo to /v1/models/b0/classify. Both for
 // SECONDS seconds after a 1 s warm-up; seeded random B0 weights (the speed is the same as with
-// trained ones). Prints p50/p99 latency, images/s and the server/in-process ratio.
+// trained ones). The two alternate ROUNDS times (drift on the machine hits both); prints each
+// round's p50/p99 latency and images/s, the medians and the per-round server/in-process ratios.
 //
-//   npm run build:ts && node bench/serve.mjs [--seconds 5] [--connections 64] [--variant b0] [--threads N]
+//   npm run build:ts && node bench/serve.mjs [--rounds 3] [--seconds 5] [--connections 64] [--variant b0] [--threads N]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,9 +20,10 @@ const autocannon = require('autocannon');
 const { EfficientNet } = require('../dist');
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '64' }, variant: { type: 'string', default: 'b0' }, threads: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '64' }, variant: { type: 'string', default: 'b0' }, threads: { type: 'string' }, rounds: { type: 'string', default: '3' } } });
 const threads = values.threads === undefined ? undefined : Number(values.threads);
 const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 const photo = readFileSync(path.join(root, 'test/fixtures/images/chelsea-landscape.png'));
 
@@ -89,13 +91,28 @@ async function overHttp() {
   return { rate: r.requests.total / seconds, ok: r['2xx'], other: r.non2xx + r.errors + r.timeouts, p50: r.latency.p50, p99: r.latency.p99, clientCores, perRun: images / runs };
 }
 
-const local = await inProcess();
-const http = await overHttp();
+const local = [];
+const http = [];
+for (let r = 0; r < rounds; r++) {
+  local.push(await inProcess());
+  http.push(await overHttp());
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const fmt = (x) => x.toFixed(1);
-console.log(`${values.variant}, ${threads ?? 'default'} compute threads, ${connections} concurrent, ${seconds} s, one PNG photo (241x167), classify top-5`);
-console.log('| path | images/s | p50 ms | p99 ms |');
+const row = (name, x) => `| ${name} | ${fmt(x.rate)} | ${fmt(x.p50)} | ${fmt(x.p99)} |`;
+console.log(`${values.variant}, ${threads ?? 'default'} compute threads, ${connections} concurrent, ${rounds} alternated rounds of ${seconds} s, one PNG photo (241x167), classify top-5`);
+console.log('| round: path | images/s | p50 ms | p99 ms |');
 console.log('|---|---|---|---|');
-console.log(`| in process (model.classify) | ${fmt(local.rate)} | ${fmt(local.p50)} | ${fmt(local.p99)} |`);
-console.log(`| HTTP (efficientnet serve + autocannon) | ${fmt(http.rate)} | ${fmt(http.p50)} | ${fmt(http.p99)} |`);
-console.log(`server: ${http.perRun.toFixed(2)} images per native run on average (maxBatch 8)`);
-console.log(`server / in process: ${(http.rate / local.rate).toFixed(2)}x; responses 2xx ${http.ok}, other ${http.other}; autocannon used ${http.clientCores.toFixed(2)} cores of this machine's ${require('node:os').availableParallelism()}`);
+for (let r = 0; r < rounds; r++) {
+  console.log(row(`${r + 1}: in process (model.classify)`, local[r]));
+  console.log(row(`${r + 1}: HTTP (efficientnet serve + autocannon)`, http[r]));
+}
+const med = (list, key) => median(list.map((x) => x[key]));
+console.log(row('median: in process', { rate: med(local, 'rate'), p50: med(local, 'p50'), p99: med(local, 'p99') }));
+console.log(row('median: HTTP', { rate: med(http, 'rate'), p50: med(http, 'p50'), p99: med(http, 'p99') }));
+const ratios = http.map((h, r) => h.rate / local[r].rate);
+console.log(`server / in process: median rates ${(med(http, 'rate') / med(local, 'rate')).toFixed(2)}x, per round ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`);
+console.log(`server: ${(http.reduce((a, h) => a + h.perRun, 0) / rounds).toFixed(2)} images per native run on average (maxBatch 8); responses 2xx ${http.reduce((a, h) => a + h.ok, 0)}, other ${http.reduce((a, h) => a + h.other, 0)}; autocannon used ${Math.max(...http.map((h) => h.clientCores)).toFixed(2)} cores at most of this machine's ${require('node:os').availableParallelism()}`);

@@ -27,6 +27,7 @@ import {
   type ImageSource,
   type RgbImage,
 } from './decode';
+import { gateDecode } from './decode-gate';
 import { centerCropRect, intersect, resizeShorterSide, tfCenterCropRect, type Rect } from './geometry';
 import { resampleImage } from './native-image';
 import { clearSlot, LAYOUTS, normalizeTable, writeNormalized, type Layout } from './normalize';
@@ -52,7 +53,10 @@ export interface PreprocessOptions {
   autoOrient?: boolean;
   /** Decompression-bomb guard in pixels (default {@link DEFAULT_MAX_PIXELS}); false disables it. */
   maxPixels?: number | false;
-  /** Images decoded at once (default 4, libuv's pool size). */
+  /**
+   * Images of this call decoded at once (default 4, libuv's pool size). Across all calls of the
+   * process at most half the cores' worth (at least 2) decode at once (lib/image/decode-gate.ts).
+   */
   concurrency?: number;
   /** Write into this buffer (at least N * 3 * S * S floats) instead of allocating one. */
   out?: Float32Array;
@@ -258,7 +262,7 @@ async function runAll(
       const index = next++;
       const source = sources[index];
       try {
-        const { width, height } = await prepareOne(source, policy, r, batch, index, lut);
+        const { width, height } = await gateDecode(() => prepareOne(source, policy, r, batch, index, lut));
         results[index] = { ok: true, index, source, width, height };
       } catch (err) {
         failed = true;
@@ -360,7 +364,7 @@ export async function preprocessWhole(source: ImageSource, policy: PreprocessPol
   const r = resolveOptions(options);
   const size = policyResolution(p);
   try {
-    const original = await decodeRgb(source, r.decode);
+    const original = await gateDecode(() => decodeRgb(source, r.decode));
     const scale = size / Math.min(original.width, original.height);
     // The shorter side is `size`; the longer one keeps the proportion, to a multiple of 32. A square
     // photo stays square (so it gets exactly the input the cropping policies give it when they

@@ -54,7 +54,11 @@ export function resolveBatching(value: unknown, name: string): ResolvedBatching 
   };
 }
 
-/** Runs `batch` images (perImageIn floats each) and returns perImageOut floats per image. */
+/**
+ * Runs `batch` images (perImageIn floats each) and returns perImageOut floats per image. `input` is
+ * only valid until the runner returns its promise (the batcher reuses the memory for the next
+ * batch): the core copies it before that (model_wrap.cc's RunJob).
+ */
 export type BatchRunner = (input: Float32Array, batch: number) => Promise<Float32Array>;
 
 interface Request {
@@ -82,6 +86,10 @@ export class Batcher {
   readonly #queue: Piece[] = [];
   readonly #full: () => boolean;
   #running = false;
+  // Where several requests' images are gathered for one run, reused run after run: a fresh
+  // maxBatch-image array per run (4.8 MB for B0) made the garbage collector run several times a
+  // second under a server's load.
+  #scratch: Float32Array | undefined;
   #timer: NodeJS.Timeout | undefined;
   // Runs started, by their number of images (index 0 unused): what a server reports as batch sizes.
   readonly #runsBySize: number[];
@@ -201,7 +209,8 @@ export class Batcher {
       const { request, start, count } = pieces[0];
       return request.input.subarray(start * per, (start + count) * per);
     }
-    const input = new Float32Array(total * per);
+    this.#scratch ??= new Float32Array(this.#options.maxBatch * per);
+    const input = this.#scratch.subarray(0, total * per);
     let offset = 0;
     for (const { request, start, count } of pieces) {
       input.set(request.input.subarray(start * per, (start + count) * per), offset * per);

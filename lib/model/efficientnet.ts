@@ -15,7 +15,7 @@ import { wrapNativeError } from '../native';
 import { orderedWindow } from '../ordered-window';
 import { runPlan, type Compiled, type PlanOutput } from '../plan';
 import type { WeightFormat } from '../weights';
-import { Batcher, type ResolvedBatching } from './batcher';
+import { Batcher, DEFAULT_BATCHING, type ResolvedBatching } from './batcher';
 import { checkCamOptions } from './cam-options';
 import { camOfInput, camOfPhoto } from './cam-run';
 import { checkLayout, checkOptions, checkPreprocessOptions, checkStreamOptions, checkTopK } from './call-options';
@@ -23,6 +23,7 @@ import { topPredictions, type Prediction } from './classify';
 import { ExtraPlans } from './extra-plans';
 import { DEFAULT_FEATURE_STAGES, checkStages, featureMaps, stageOutput, type FeatureMap } from './features';
 import { prepareInput, type PreparedInput, type TensorLike } from './input';
+import { InputPool } from './input-pool';
 import { readInput } from './read-input';
 import { loadModel, type LoadedModel } from './load';
 import { QueueLimit, type ResolvedQueue } from './queue-limit';
@@ -68,6 +69,7 @@ export class EfficientNet {
   #disposed = false;
   readonly #batcher: Batcher | undefined;
   readonly #limit: QueueLimit;
+  readonly #pool: InputPool;
   readonly #extra: ExtraPlans;
   // The classifier as the weights hold it (never BN-folded): CAM needs its rows in TS. [classes, head]
   readonly #classifier: { weight: Float32Array; bias: Float32Array };
@@ -84,6 +86,8 @@ export class EfficientNet {
     this.batching = init.batching;
     this.queue = init.queue;
     this.#limit = new QueueLimit(init.queue);
+    // Free buffers for two batches: one batch's calls give theirs back while the next ones read.
+    this.#pool = new InputPool(3 * init.resolution * init.resolution, 2 * (init.batching ?? DEFAULT_BATCHING).maxBatch);
     this.#main = init.main;
     this.#classifier = init.folded.get('classifier')!;
     this.#extra = new ExtraPlans(init.arch, init.padding, init.resolution, init.compileOptions, init.folded);
@@ -214,10 +218,9 @@ export class EfficientNet {
     this.#live();
     const o = checkOptions(options, 'options', ['topK', 'preprocess', 'inputLayout']);
     const k = checkTopK(o.topK, 5, this.arch.numClasses);
-    const { logits, batch } = await this.#limit.with(async () => {
-      const { nhwc, batch } = await this.#input(images, o);
-      return { logits: await this.#logits(nhwc, batch, stack), batch };
-    });
+    const { logits, batch } = await this.#limit.with(() =>
+      this.#withInput(images, o, async (nhwc, batch) => ({ logits: await this.#logits(nhwc, batch, stack), batch })),
+    );
     const n = this.arch.numClasses;
     return Array.from({ length: batch }, (_, i) => topPredictions(logits.subarray(i * n, (i + 1) * n), k, this.labels));
   }
@@ -282,11 +285,12 @@ export class EfficientNet {
     const stack = new Error();
     const main = this.#live();
     const o = checkOptions(options, 'options', ['preprocess', 'inputLayout']);
-    return this.#limit.with(async () => {
-      const { nhwc, batch } = await this.#input(images, o);
-      const { embedding } = await this.#execute(main, nhwc, batch, ['embedding'], stack);
-      return new Tensor(embedding, [batch, this.arch.head]);
-    });
+    return this.#limit.with(() =>
+      this.#withInput(images, o, async (nhwc, batch) => {
+        const { embedding } = await this.#execute(main, nhwc, batch, ['embedding'], stack);
+        return new Tensor(embedding, [batch, this.arch.head]);
+      }),
+    );
   }
 
   /**
@@ -355,6 +359,7 @@ export class EfficientNet {
     this.#main?.native.dispose();
     this.#main = undefined;
     this.#extra.dispose();
+    this.#pool.clear();
   }
 
   #live(): Compiled {
@@ -366,6 +371,17 @@ export class EfficientNet {
 
   #input(input: ModelInput, options: InputOptions): Promise<PreparedInput> {
     return readInput(input, options, this.preprocessing, this.resolution);
+  }
+
+  // Reads the input into a pooled buffer where it can (one image), runs `use`, and gives the
+  // buffer back once `use` is done with it (the core copied it when its run started).
+  async #withInput<T>(input: ModelInput, options: InputOptions, use: (nhwc: Float32Array, batch: number) => Promise<T>): Promise<T> {
+    const { nhwc, batch, pooled } = await readInput(input, options, this.preprocessing, this.resolution, this.#pool);
+    try {
+      return await use(nhwc, batch);
+    } finally {
+      if (pooled) this.#pool.give(nhwc);
+    }
   }
 
   // Logits of a batch: through the batcher when batching is on.

@@ -13,10 +13,12 @@ const FILES = ['rocket-adobergb.jpg', 'coffee-square.png', 'chelsea-landscape.pn
 );
 const SMALL = { width: 0.5, depth: 0.5, resolution: 64 } as const;
 
-// A runner that doubles each input value (1 float in, 1 float out per image) after `delayMs`.
+// A runner that doubles each input value (1 float in, 1 float out per image) after `delayMs`. It
+// copies its input before it returns, as BatchRunner requires (the core does the same).
 function fakeRunner(delayMs: number, fail?: (input: Float32Array) => boolean) {
   const sizes: number[] = [];
-  const run = async (input: Float32Array, batch: number): Promise<Float32Array> => {
+  const run = async (batchInput: Float32Array, batch: number): Promise<Float32Array> => {
+    const input = batchInput.slice();
     sizes.push(batch);
     await new Promise((r) => setTimeout(r, delayMs));
     if (fail?.(input)) throw new Error('boom');
@@ -107,6 +109,29 @@ describe('batched classification through the model', () => {
         top.forEach((p, k) => expect(p.probability).toBeCloseTo(b[i][j][k].probability, 4));
       }),
     );
+  });
+
+  it('reuses input buffers from call to call without mixing answers, bad images included', async () => {
+    const bad = readFileSync(FILES[0]).subarray(0, 500);
+    const solo = await unbatched.classify(FILES, { topK: 3 });
+    const soloEmbed = await unbatched.embed(FILES);
+    const width = soloEmbed.dims[1];
+    // Waves of concurrent one-image calls: each wave takes the buffers the last one gave back.
+    for (let wave = 0; wave < 4; wave++) {
+      const order = FILES.map((_, i) => (i + wave) % FILES.length);
+      const [tops, embeds, failed] = await Promise.all([
+        Promise.all(order.map((i) => batched.classify(FILES[i], { topK: 3 }))),
+        Promise.all(order.map((i) => batched.embed(FILES[i]))),
+        batched.classify(bad).then(() => 'ok', (e: { code: string }) => e.code),
+      ]);
+      expect(failed).toBe('ERR_IMAGE_DECODE');
+      order.forEach((i, j) => {
+        expect(tops[j][0].map((p) => p.index)).toEqual(solo[i].map((p) => p.index));
+        tops[j][0].forEach((p, k) => expect(p.probability).toBeCloseTo(solo[i][k].probability, 4));
+        const row = soloEmbed.data.subarray(i * width, (i + 1) * width);
+        embeds[j].data.forEach((v, k) => expect(v).toBeCloseTo(row[k], 4));
+      });
+    }
   });
 
   it('classifyMany yields in input order, reports bad images per item, and keeps going', async () => {
