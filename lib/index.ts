@@ -22,6 +22,7 @@ export { defaultPolicy } from './model/default-policy';
 export { DEFAULT_BATCHING, type BatchingOptions } from './model/batcher';
 export { defaultQueueMax, type QueueOptions, type ResolvedQueue } from './model/queue-limit';
 export { Tensor } from './model/tensor';
+export { OP_CLASSES, type OpClass, type ModelProfile, type ProfileStep } from './model/profile';
 export type { TensorLike, Layout } from './model/input';
 export { EfficientNetError, type ErrorCode } from './errors';
 export {

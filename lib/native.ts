@@ -68,10 +68,34 @@ export interface NativeModel {
    * time). Settles off the JS thread.
    */
   run(input: Float32Array, batch: number, outputs: Array<Float32Array | null>): Promise<void>;
+  /**
+   * `runs` runs of the batch as run() does them, with a clock read around each step (CPU only:
+   * ERR_INVALID_OPTION on other backends). Settles off the JS thread.
+   */
+  profile(input: Float32Array, batch: number, runs: number): Promise<NativeRunProfile>;
   dispose(): void;
   readonly kernels: string | null;
   readonly threads: number | null;
   readonly disposed: boolean;
+}
+
+/** One step of a profiled run (native/include/effnet/model.h, StepTime). */
+export interface NativeStepTime {
+  /** The step's plan ops: [firstOp, firstOp + opCount); two when expand and depthwise run fused. */
+  firstOp: number;
+  opCount: number;
+  /** Median over the runs. */
+  ms: number;
+  /** For the whole batch: 2 x multiply-adds, and the least bytes moved (native/core/op_cost.h). */
+  flops: number;
+  bytes: number;
+}
+
+/** A profiled run: its steps, the median whole run, and how many steps ran one image per thread. */
+export interface NativeRunProfile {
+  steps: NativeStepTime[];
+  runMs: number;
+  bandSteps: number;
 }
 
 /** Result of one op case from the core's op table (the test addon's checkOpCase, native/test/). */

@@ -6,6 +6,7 @@ export * from './onnx-model';
 export * from './onnxruntime';
 export * from './peak';
 export * from './processes';
+export * from './profile-report';
 export * from './progress';
 export * from './report';
 export * from './run-bench';

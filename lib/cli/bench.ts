@@ -4,7 +4,9 @@
  * file only turns the command line into its options and prints the result.
  */
 import { TORCHVISION_VARIANTS, type VariantName } from '../arch';
-import { BenchError, DEFAULT_CACHE_DIR, formatPeak, formatReport, machineFacts, measureMachinePeak, Progress, runBench, type BenchOptions, type BenchReport } from '../bench';
+import { EfficientNet } from '../model/efficientnet';
+import type { ModelProfile } from '../model/profile';
+import { BenchError, DEFAULT_CACHE_DIR, formatPeak, formatProfile, formatReport, machineFacts, measureMachinePeak, Progress, runBench, type BenchOptions, type BenchReport } from '../bench';
 import { numberOption, splitList, UsageError, writeOutput } from './io';
 import { parseCommandArgs } from './parse';
 import { parseVariant } from './variant';
@@ -35,6 +37,12 @@ Options:
                      cache from the npm registry, and needs Python with torch and torchvision
                      to export the ONNX model)
   --ort-spinning-off also time onnxruntime with intra-op spinning off (a labelled tuned row)
+  --profile          instead of timing whole runs, profile one: every step of a run of each
+                     variant, batch and thread count (the same fused steps and per-image band
+                     as inference), its median time, share, GFLOP/s, GB/s and % of the roof
+                     (the measured FMA peak, or FLOP/byte x bandwidth when lower), then the same
+                     by op class (stem, expand, depthwise, SE, project, head, classifier)
+  --runs N           runs per profile (default 20, after one warm-up run)
   --peak             only measure this machine's FMA peak (widest SIMD level, one thread and
                      all) and memory bandwidth, and print them
   --peak-seconds S   how long the peak measurement before the rows takes (default 1; 0: skip
@@ -80,6 +88,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
     compare: { type: 'string' },
     'ort-spinning-off': { type: 'boolean', default: false },
     peak: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '20' },
     'peak-seconds': { type: 'string', default: '1' },
     cache: { type: 'string' },
     python: { type: 'string' },
@@ -142,6 +152,10 @@ export async function benchCommand(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (values.profile) {
+    if (compare) throw new UsageError('--profile times our model only; drop --compare');
+    return profileCommand(options, positiveInteger(values.runs, 'runs'), values.json);
+  }
   const progress = new Progress(process.stderr);
   let report: BenchReport;
   try {
@@ -159,6 +173,40 @@ export async function benchCommand(argv: string[]): Promise<number> {
   } else {
     await writeOutput('-', table);
     if (values.json !== undefined) await writeOutput(values.json, JSON.stringify(report, null, 2) + '\n');
+  }
+  return 0;
+}
+
+// `bench --profile`: one profile per variant, batch and thread count, in this process (a profile
+// times steps inside one run, so there is no other engine to keep apart from).
+async function profileCommand(options: BenchOptions, runs: number, json: string | undefined): Promise<number> {
+  const peak = options.peakSeconds > 0 ? measureMachinePeak(options.peakSeconds) : null;
+  const m = machineFacts();
+  let text = `${m.cpuModel}, ${m.cores} cores\n`;
+  if (peak !== null) text += formatPeak(peak);
+  const profiles: ({ variant: string } & ModelProfile)[] = [];
+  for (const variant of options.variants) {
+    for (const threads of options.threads) {
+      const model = await EfficientNet.load({ variant, seed: options.seed, threads, kernels: options.kernels, batching: false });
+      try {
+        for (const batch of options.batches) {
+          process.stderr.write(`profiling ${variant}, batch ${batch}, ${model.threads} threads, ${runs} runs\n`);
+          const p = await model.profile({ batch, runs });
+          profiles.push({ variant, ...p });
+          text += '\n' + formatProfile(variant, p, peak);
+        }
+      } finally {
+        model.dispose();
+      }
+    }
+  }
+  const report = JSON.stringify({ machine: m, peak, profiles }, null, 2) + '\n';
+  if (json === '-') {
+    process.stderr.write(text);
+    await writeOutput('-', report);
+  } else {
+    await writeOutput('-', text);
+    if (json !== undefined) await writeOutput(json, report);
   }
   return 0;
 }

@@ -9,9 +9,9 @@
  * docs/ARCHITECTURE.md, "One plan, and the extra ones").
  */
 import type { ArchSpec, PaddingMode } from '../arch';
-import { EfficientNetError } from '../errors';
+import { EfficientNetError, checkNumber } from '../errors';
 import { preprocessEach, type ImageSource, type PreprocessPolicy } from '../image';
-import { wrapNativeError } from '../native';
+import { getNative, wrapNativeError } from '../native';
 import { orderedWindow } from '../ordered-window';
 import { runPlan, type Compiled, type PlanOutput } from '../plan';
 import type { WeightFormat } from '../weights';
@@ -24,6 +24,7 @@ import { ExtraPlans } from './extra-plans';
 import { DEFAULT_FEATURE_STAGES, checkStages, featureMaps, stageOutput, type FeatureMap } from './features';
 import { prepareInput, type PreparedInput, type TensorLike } from './input';
 import { InputPool } from './input-pool';
+import { profileCompiled, type ModelProfile } from './profile';
 import { readInput } from './read-input';
 import { loadModel, type LoadedModel } from './load';
 import { QueueLimit, type ResolvedQueue } from './queue-limit';
@@ -346,6 +347,24 @@ export class EfficientNet {
         ? camOfPhoto(model, image as ImageSource, checkPreprocessOptions(input.preprocess), (h, w) => this.#extra.whole(h, w, stack), classes, alpha)
         : camOfInput(model, main, await this.#input(image as ModelInput, input), classes, alpha),
     );
+  }
+
+  /**
+   * Where the time of a run goes: `runs` runs of a batch exactly as run() does them (same fused
+   * steps, same per-image band), with a clock read around each step; each step's median time,
+   * FLOPs and bytes, named after its plan ops and op class. What `efficientnet bench --profile`
+   * prints. The CPU backend only.
+   * @param options - batch (default 1), runs (default 20, after one warm-up run)
+   * @throws {TypeError | RangeError} for bad options
+   * @throws {EfficientNetError} ERR_DISPOSED; ERR_INVALID_OPTION on the CUDA backend
+   */
+  async profile(options: { batch?: number; runs?: number } = {}): Promise<ModelProfile> {
+    const stack = new Error();
+    const main = this.#live();
+    const o = checkOptions(options, 'options', ['batch', 'runs']);
+    const batch = o.batch === undefined ? 1 : checkNumber('options.batch', o.batch, 1, getNative().maxBatch, true);
+    const runs = o.runs === undefined ? 20 : checkNumber('options.runs', o.runs, 1, 10000, true);
+    return this.#limit.with(() => profileCompiled(main, 3 * this.resolution * this.resolution, batch, runs, stack));
   }
 
   /**

@@ -19,6 +19,8 @@ export interface Compiled {
   order: number[];
   /** Per exported output: its value id and per-image shape. */
   outputs: Map<PlanOutput, { id: number; shape: ValueDesc }>;
+  /** Each plan op's name, by op index (profiles name their steps with them). */
+  opNames: string[];
 }
 
 /**
@@ -42,5 +44,5 @@ export function compile(
     throw wrapNativeError(err, stack);
   }
   const map = new Map(lower.outputs.map((name) => [name, { id: outputs[name], shape: plan.values[outputs[name]] }]));
-  return { native, order: plan.outputs, outputs: map };
+  return { native, order: plan.outputs, outputs: map, opNames: plan.ops.map((op) => op.name) };
 }

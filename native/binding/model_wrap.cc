@@ -5,28 +5,21 @@
 #include <utility>
 #include <vector>
 
-#include "binding/addon_data.h"
 #include "binding/errors.h"
 #include "binding/executor.h"
+#include "binding/model_job.h"
 #include "binding/plan_convert.h"
+#include "binding/profile_job.h"
 #include "core/plan_check.h"  // kMaxBatch: the core's limit, checked here first for a JS RangeError
 #include "effnet/error.h"
 
 namespace effnet::binding {
 namespace {
 
-// One run. It owns what the executor thread touches (a copy of the input, its own output buffers,
-// the model), so a caller's arrays, or a whole worker's heap, may go away while it is queued or
-// running; the results are copied into the caller's output arrays on the JS thread.
-class RunJob final : public Job {
+// One run (model_job.h); the results are copied into the caller's output arrays on the JS thread.
+class RunJob final : public ModelJob {
  public:
-  RunJob(Napi::Env env, std::shared_ptr<Model> model, const float* input, size_t input_floats, int32_t batch)
-      : deferred_(Napi::Promise::Deferred::New(env)),
-        model_(std::move(model)),
-        input_(input, input + input_floats),
-        batch_(batch) {}
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
+  using ModelJob::ModelJob;
 
   // An output the caller wants (`floats` values into `out`), or a skipped one (`out` empty).
   void add_output(const Napi::Float32Array& out, size_t floats) {
@@ -35,38 +28,27 @@ class RunJob final : public Job {
                               floats, {}});
   }
 
-  void compute() noexcept override {
-    try {
-      std::vector<float*> pointers;
-      for (auto& out : outputs_) {
-        if (!out.array.IsEmpty()) out.values.resize(out.floats);
-        pointers.push_back(out.array.IsEmpty() ? nullptr : out.values.data());
-      }
-      model_->run(input_.data(), batch_, pointers.data());
-      ok_ = true;
-    } catch (...) {
-      error_ = current_exception_info();
-    }
-    // Freed now rather than when JS gets around to settling (a disposed model goes with its last run).
-    std::vector<float>().swap(input_);
-    model_.reset();
+  void abandon() noexcept override {
+    for (auto& out : outputs_) out.array.SuppressDestruct();
   }
 
-  void settle(Napi::Env env) override {
-    if (!ok_) {
-      deferred_.Reject(make_error(env, error_).Value());
-      return;
+ protected:
+  void work(Model& model, const float* input, int32_t batch) override {
+    std::vector<float*> pointers;
+    for (auto& out : outputs_) {
+      if (!out.array.IsEmpty()) out.values.resize(out.floats);
+      pointers.push_back(out.array.IsEmpty() ? nullptr : out.values.data());
     }
+    model.run(input, batch, pointers.data());
+  }
+
+  void resolve(Napi::Env env, Napi::Promise::Deferred& deferred) override {
     for (auto& out : outputs_) {
       if (out.array.IsEmpty()) continue;
       Napi::Float32Array array = out.array.Value();
       std::copy(out.values.begin(), out.values.end(), array.Data());
     }
-    deferred_.Resolve(env.Undefined());
-  }
-
-  void abandon() noexcept override {
-    for (auto& out : outputs_) out.array.SuppressDestruct();
+    deferred.Resolve(env.Undefined());
   }
 
  private:
@@ -75,13 +57,7 @@ class RunJob final : public Job {
     size_t floats;
     std::vector<float> values;  // filled on the executor thread
   };
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<Model> model_;
-  std::vector<float> input_;
-  int32_t batch_;
   std::vector<Output> outputs_;
-  bool ok_ = false;
-  ErrorInfo error_;
 };
 
 Napi::Float32Array expect_f32(const Napi::Value& v, const std::string& what) {
@@ -108,7 +84,8 @@ std::unique_ptr<Model> compile_for_device(const Plan& plan, const CompileOptions
 
 Napi::Function ModelWrap::define(Napi::Env env) {
   return DefineClass(env, "Model",
-                     {InstanceMethod<&ModelWrap::run>("run"), InstanceMethod<&ModelWrap::dispose>("dispose"),
+                     {InstanceMethod<&ModelWrap::run>("run"), InstanceMethod<&ModelWrap::profile>("profile"),
+                      InstanceMethod<&ModelWrap::dispose>("dispose"),
                       InstanceAccessor<&ModelWrap::kernels>("kernels"),
                       InstanceAccessor<&ModelWrap::threads>("threads"),
                       InstanceAccessor<&ModelWrap::disposed>("disposed")});
@@ -143,17 +120,18 @@ void ModelWrap::release_memory_accounting() {
   }
 }
 
-// run(input: Float32Array, batch: number, outputs: Float32Array[]): Promise<void>
-Napi::Value ModelWrap::run(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!model_) throw make_error(env, {kErrDisposed, "This model has been disposed; load it again to run it"});
-  const Plan& plan = model_->plan();
-  Napi::Float32Array input = expect_f32(info[0], "input");
-  if (!info[1].IsNumber()) throw_type_error(env, "an integer batch size", "batch", "a non-number");
-  double batch_d = info[1].As<Napi::Number>().DoubleValue();
+// The input of run() and profile(): an NHWC Float32Array of `batch` images of the plan's input.
+struct CheckedInput {
+  Napi::Float32Array data;
+  int32_t batch;
+};
+
+CheckedInput check_input(Napi::Env env, const Plan& plan, const Napi::Value& input_v, const Napi::Value& batch_v) {
+  Napi::Float32Array input = expect_f32(input_v, "input");
+  if (!batch_v.IsNumber()) throw_type_error(env, "an integer batch size", "batch", "a non-number");
+  double batch_d = batch_v.As<Napi::Number>().DoubleValue();
   if (!(batch_d >= 1 && batch_d <= kMaxBatch) || batch_d != static_cast<int32_t>(batch_d)) {
-    throw_range_error(env, "an integer from 1 to " + std::to_string(kMaxBatch), "batch",
-                      info[1].ToString().Utf8Value());
+    throw_range_error(env, "an integer from 1 to " + std::to_string(kMaxBatch), "batch", batch_v.ToString().Utf8Value());
   }
   const int32_t batch = static_cast<int32_t>(batch_d);
   const int64_t want_in = plan.values[plan.input].size() * batch;
@@ -162,15 +140,20 @@ Napi::Value ModelWrap::run(const Napi::CallbackInfo& info) {
                                                " floats but batch " + std::to_string(batch) + " needs " +
                                                std::to_string(want_in)});
   }
+  return {input, batch};
+}
+
+// run(input: Float32Array, batch: number, outputs: Float32Array[]): Promise<void>
+Napi::Value ModelWrap::run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!model_) throw make_error(env, {kErrDisposed, "This model has been disposed; load it again to run it"});
+  const Plan& plan = model_->plan();
+  const auto [input, batch] = check_input(env, plan, info[0], info[1]);
   if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != plan.outputs.size()) {
     throw_type_error(env, "an array of " + std::to_string(plan.outputs.size()) + " Float32Arrays (or nulls)", "outputs",
                      "another value");
   }
-  EnvQueue& queue = *env.GetInstanceData<AddonData>()->queue;
-  if (queue.closed()) {
-    throw make_error(env, {kErrDisposed, "This JavaScript environment is shutting down; no new runs start"});
-  }
-  auto job = std::make_unique<RunJob>(env, model_, input.Data(), input.ElementLength(), batch);
+  auto job = std::make_unique<RunJob>(env, model_, std::vector<float>(input.Data(), input.Data() + input.ElementLength()), batch);
   Napi::Array outs = info[2].As<Napi::Array>();
   for (uint32_t i = 0; i < outs.Length(); ++i) {
     Napi::Value slot = outs.Get(i);
@@ -187,9 +170,20 @@ Napi::Value ModelWrap::run(const Napi::CallbackInfo& info) {
     }
     job->add_output(out, size_t(want));
   }
-  Napi::Promise promise = job->promise();
-  queue.submit(std::move(job));
-  return promise;
+  return submit_job(env, std::move(job));
+}
+
+// profile(input: Float32Array, batch: number, runs: number): Promise<RunProfile> (profile_job.h)
+Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!model_) throw make_error(env, {kErrDisposed, "This model has been disposed; load it again to run it"});
+  const auto [input, batch] = check_input(env, model_->plan(), info[0], info[1]);
+  const double runs = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
+  if (!(runs >= 1 && runs <= 10000) || runs != static_cast<int32_t>(runs)) {
+    throw_range_error(env, "an integer from 1 to 10000", "runs", info[2].ToString().Utf8Value());
+  }
+  return submit_profile(env, model_, std::vector<float>(input.Data(), input.Data() + input.ElementLength()), batch,
+                        static_cast<int32_t>(runs));
 }
 
 void ModelWrap::dispose(const Napi::CallbackInfo&) {

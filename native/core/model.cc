@@ -9,6 +9,7 @@
 // the threads: bench/RESULTS.md, "Measurements behind native constants"), batch % threads leftover
 // images with every thread.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "core/compiled_op.h"
+#include "core/op_cost.h"
 #include "core/memory_plan.h"
 #include "core/plan_check.h"
 #include "core/thread_pool.h"
@@ -67,23 +69,91 @@ class CpuModel final : public Model {
   }
 
   void run(const float* input, int32_t batch, float* const* outputs) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    execute(input, batch, outputs, nullptr);
+  }
+
+  RunProfile profile(const float* input, int32_t batch, int32_t runs) override {
+    if (runs < 1) throw Error(kErrInvalidOption, "runs = " + std::to_string(runs) + " must be >= 1");
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::vector<float>> outs;
+    std::vector<float*> out_ptrs;
+    for (int32_t v : plan_.outputs) {
+      outs.emplace_back(size_t(plan_.values[size_t(v)].size() * batch));
+      out_ptrs.push_back(outs.back().data());
+    }
+    execute(input, batch, out_ptrs.data(), nullptr);  // warm-up: the arena exists, caches are warm
+    StepClock clock;
+    clock.lane_ms.assign(size_t(std::max(1, threads_)), std::vector<double>(steps_.size(), 0.0));
+    std::vector<std::vector<double>> step_ms(steps_.size());
+    std::vector<double> run_ms;
+    for (int32_t r = 0; r < runs; ++r) {
+      clock.ms.assign(steps_.size(), 0.0);
+      for (auto& lane : clock.lane_ms) std::fill(lane.begin(), lane.end(), 0.0);
+      const auto t0 = std::chrono::steady_clock::now();
+      execute(input, batch, out_ptrs.data(), &clock);
+      run_ms.push_back(ms_since(t0));
+      for (size_t i = 0; i < steps_.size(); ++i) step_ms[i].push_back(clock.ms[i]);
+    }
+    RunProfile out;
+    out.run_ms = median(run_ms);
+    out.band_steps = clock.band_steps;
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      const Step& s = steps_[i];
+      const CompiledOp& op = ops_[size_t(s.first)];
+      const OpCost cost = s.fused == nullptr ? op_cost(op, batch) : fused_expand_dw_cost(op, ops_[size_t(s.first) + 1], batch);
+      out.steps.push_back({s.first, s.fused == nullptr ? 1 : 2, median(step_ms[i]), cost.flops, cost.bytes});
+    }
+    return out;
+  }
+
+  const Plan& plan() const override { return plan_; }
+  std::string kernel_name() const override { return kernels_->level; }
+  int32_t threads() const override { return threads_; }
+
+ private:
+  // Where a profiled run puts its step times (ms), per step of steps_.
+  struct StepClock {
+    std::vector<double> ms;
+    // The per-image band: what each lane spent in each step, summed over its images.
+    std::vector<std::vector<double>> lane_ms;
+    int32_t band_steps = 0;
+  };
+
+  static double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  static double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  }
+
+  // One run (the caller holds mutex_). With a clock, each step's time is added to clock->ms: in the
+  // per-image band, where lanes run different images side by side, the band's wall time is shared
+  // out by each step's part of the lanes' summed time.
+  void execute(const float* input, int32_t batch, float* const* outputs, StepClock* clock) {
     if (batch < 1 || batch > kMaxBatch) {
       throw Error(kErrInputShape, "batch = " + std::to_string(batch) + " must be 1 to 4096");
     }
     if (input == nullptr) throw Error(kErrInputShape, "input buffer is null");
     if (outputs == nullptr) throw Error(kErrInputShape, "output buffer list is null");
-    std::lock_guard<std::mutex> lock(mutex_);
     BatchLayout& arena = arena_for(batch);
     arena.values[size_t(plan_.input)] = const_cast<float*>(input);  // read in place, never written (validated)
     const int32_t threads = kernels_ == &reference_kernels() ? 1 : threads_;
-    auto exec = [&](const Step& s, float* const* values, int32_t b, int32_t thr, float* scratch) {
+    // Runs step i; with `spent`, adds its time there.
+    auto exec = [&](size_t i, float* const* values, int32_t b, int32_t thr, float* scratch, double* spent) {
+      const Step& s = steps_[i];
       const CompiledOp& op = ops_[size_t(s.first)];
+      const auto t0 = spent != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
       if (s.fused == nullptr) {
         run_op(op, values, b, thr, scratch);
       } else {
         s.fused(kernel_args(op, values, b, thr, scratch), kernel_args(ops_[size_t(s.first) + 1], values, b, thr, scratch));
       }
+      if (spent != nullptr) *spent += ms_since(t0);
     };
+    auto step_clock = [&](size_t i) { return clock != nullptr ? &clock->ms[i] : nullptr; };
     size_t step = 0;
     if (arena.band_end > 0) {
       for (; step < steps_.size() && steps_[step].first < arena.band_end; ++step) {}
@@ -102,20 +172,23 @@ class CpuModel final : public Model {
       // op); kernels give the same bits for any thread count, so this matches the batched path.
       const int32_t lanes = arena.lanes;
       const int32_t parallel = lanes > 1 ? batch - batch % lanes : 0;
+      if (clock != nullptr) clock->band_steps = int32_t(step);
       if (parallel > 0) {
+        const auto t0 = clock != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
         parallel_for(parallel, lanes, [&](int64_t n, int32_t lane) {
           float* const* values = bind_image(lane, n);
           float* scratch = arena.scratch + lane * arena.lane_scratch;
-          for (size_t i = 0; i < step; ++i) exec(steps_[i], values, 1, 1, scratch);
+          for (size_t i = 0; i < step; ++i) exec(i, values, 1, 1, scratch, clock != nullptr ? &clock->lane_ms[size_t(lane)][i] : nullptr);
         });
+        if (clock != nullptr) share_band_time(*clock, step, lanes, ms_since(t0));
       }
       // The rest one image at a time, each op over all threads.
       for (int32_t n = parallel; n < batch; ++n) {
         float* const* values = bind_image(0, n);
-        for (size_t i = 0; i < step; ++i) exec(steps_[i], values, 1, threads, arena.scratch);
+        for (size_t i = 0; i < step; ++i) exec(i, values, 1, threads, arena.scratch, step_clock(i));
       }
     }
-    for (; step < steps_.size(); ++step) exec(steps_[step], arena.values.data(), batch, threads, arena.scratch);
+    for (; step < steps_.size(); ++step) exec(step, arena.values.data(), batch, threads, arena.scratch, step_clock(step));
     for (size_t i = 0; i < plan_.outputs.size(); ++i) {
       if (outputs[i] == nullptr) continue;  // not wanted by this caller (e.g. feature maps)
       const int32_t v = plan_.outputs[i];
@@ -123,11 +196,20 @@ class CpuModel final : public Model {
     }
   }
 
-  const Plan& plan() const override { return plan_; }
-  std::string kernel_name() const override { return kernels_->level; }
-  int32_t threads() const override { return threads_; }
+  // The band's wall time shared out to its steps [0, steps) by their part of the lanes' time.
+  static void share_band_time(StepClock& clock, size_t steps, int32_t lanes, double wall_ms) {
+    double total = 0;
+    for (int32_t l = 0; l < lanes; ++l) {
+      for (size_t i = 0; i < steps; ++i) total += clock.lane_ms[size_t(l)][i];
+    }
+    if (total <= 0) return;
+    for (size_t i = 0; i < steps; ++i) {
+      double spent = 0;
+      for (int32_t l = 0; l < lanes; ++l) spent += clock.lane_ms[size_t(l)][i];
+      clock.ms[i] += wall_ms * spent / total;
+    }
+  }
 
- private:
   // Where each value lives for one batch size. Every batch size gets its own layout (offsets
   // scale with the batch), but all share ONE arena sized for the largest batch seen: runs are
   // serialized, so a batch-1 run can use the batch-8 arena's memory. Dynamic batching (sizes 1..8
@@ -265,6 +347,10 @@ std::unique_ptr<Model> Model::compile(const Plan& plan, const CompileOptions& op
   } catch (const std::bad_alloc&) {
     throw Error(kErrOutOfMemory, "out of memory while compiling the model");
   }
+}
+
+RunProfile Model::profile(const float*, int32_t, int32_t) {
+  throw Error(kErrInvalidOption, "profiles are measured on the CPU backend only (this model runs on " + kernel_name() + ")");
 }
 
 RuntimeInfo runtime_info() {

@@ -445,6 +445,36 @@ void test_concurrency() {
   expect(mismatches.load() == 0, "concurrent runs on two models give the serial results");
 }
 
+// Model::profile: its steps cover every op once, in order (fused pairs as one step), the band shows
+// at batch 3 and 224 px, and the model runs as before afterwards.
+void test_profile() {
+  SyntheticOptions o;
+  o.resolution = 224;
+  const Plan plan = make_synthetic_plan(o);
+  auto model = Model::compile(plan, CompileOptions{});
+  const auto input = random_input(plan, 3, 9);
+  const auto before = run(*model, input, 3);
+  const RunProfile p = model->profile(input.data(), 3, 2);
+  int32_t next = 0;
+  bool fused = false;
+  for (const StepTime& s : p.steps) {
+    expect(s.first_op == next && s.ms >= 0 && s.flops > 0 && s.bytes > 0, "profile step " + std::to_string(next) + " in order, measured, costed");
+    fused = fused || s.op_count == 2;
+    next += s.op_count;
+  }
+  expect(next == int32_t(plan.ops.size()), "profile steps cover every op once");
+  expect(fused, "a fused expand + dwconv step is profiled as one");
+  expect(p.band_steps > 0 && p.run_ms > 0, "the per-image band shows in the profile");
+  expect(run(*model, input, 3) == before, "runs after a profile give the same results");
+  bool threw = false;
+  try {
+    model->profile(input.data(), 3, 0);
+  } catch (const Error& e) {
+    threw = e.code() == kErrInvalidOption;
+  }
+  expect(threw, "profile with 0 runs is ERR_INVALID_OPTION");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -468,6 +498,8 @@ int main(int argc, char** argv) {
   test_concurrency();
   std::printf("errors:\n");
   test_errors();
+  std::printf("profile:\n");
+  test_profile();
   std::printf("simd activations (max relative error vs double libm over [-87, 87]):\n");
   for (const SimdMathError& e : simd_math_errors()) {
     std::printf("  %s: exp(-x) %.3g  sigmoid %.3g  swish %.3g\n", e.level.c_str(), e.exp_neg, e.sigmoid, e.swish);

@@ -1,10 +1,8 @@
-// Per-op timing of a plan for effnet_run --profile: compiles each op like Model does
-// (core/compiled_op.h) in the same arena layout (core/memory_plan.h), runs the whole op list
-// `iters` times with a clock read around each op and reports each op's median time. Separate from
-// Model::run, so the production path carries no timing code.
+// Per-step timing of a plan for effnet_run --profile: Model::profile (the run exactly as run()
+// does it, with a clock read around each step) printed as a table with each step's median time,
+// share and GFLOP/s. The same numbers `efficientnet bench --profile` shows from Node.
 #pragma once
 #include <cstdint>
-#include <string>
 
 #include "effnet/model.h"
 #include "effnet/plan.h"

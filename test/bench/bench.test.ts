@@ -241,10 +241,28 @@ describe('efficientnet bench', () => {
     { args: ['--compare', 'onnxruntime', '--variant', 'l2'], message: /needs torchvision's variants/ },
     { args: ['--kernels', 'turbo'], message: /--kernels must be fast or reference/ },
     { args: ['--seconds=-1'], message: /--seconds expects at least 0 seconds/ },
+    { args: ['--profile', '--runs', '0'], message: /--runs expects positive integers/ },
+    { args: ['--profile', '--compare', 'onnxruntime'], message: /--profile times our model only/ },
   ])('usage error (exit 2): $args', ({ args, message }) => {
     const r = cli(['bench', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('efficientnet bench --profile', () => {
+  it('prints every step and the roofline by op class, and the JSON has one profile per variant, batch and thread count', () => {
+    const r = cli(['bench', '--profile', '--variant', 'b0', '--batch', '1,2', '--threads', '1', '--runs', '2', '--peak-seconds', '0.2', '--json', '-']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/by op class \(the roofline\)/);
+    expect(r.stderr).toMatch(/blocks\.0\.0\.dw +depthwise/);
+    const report = JSON.parse(r.stdout.toString()) as { peak: MachinePeak; profiles: { variant: string; batch: number; threads: number; steps: { flops: number }[] }[] };
+    expect(report.profiles.map((p) => [p.variant, p.batch, p.threads])).toEqual([['b0', 1, 1], ['b0', 2, 1]]);
+    // The steps' FLOPs are the network's: 2 x the multiply-adds `summary` counts, per image.
+    for (const p of report.profiles) {
+      expect(p.steps.reduce((a, s) => a + s.flops, 0)).toBe(2 * summarize(resolveArch('b0')).macs * p.batch);
+    }
+    expect(report.peak.gflopsPerCore).toBeGreaterThan(0);
   });
 });
 

@@ -25,6 +25,23 @@ struct CompileOptions {
   std::string cpu_level;
 };
 
+// One step of a profiled run: plan ops [first_op, first_op + op_count) (two when an expand conv and
+// its depthwise conv run fused), the median of its time over the runs, and its cost for the batch
+// (core/op_cost.h).
+struct StepTime {
+  int32_t first_op = 0;
+  int32_t op_count = 1;
+  double ms = 0;
+  double flops = 0;
+  double bytes = 0;
+};
+
+struct RunProfile {
+  std::vector<StepTime> steps;
+  double run_ms = 0;  // median of the whole runs, clock reads included
+  int32_t band_steps = 0;  // steps [0, band_steps) ran one image per thread (see CpuModel::profile)
+};
+
 class Model {
  public:
   static std::unique_ptr<Model> compile(const Plan& plan, const CompileOptions& options);
@@ -38,6 +55,10 @@ class Model {
   virtual const Plan& plan() const = 0;       // weights may be released after packing: shapes only
   virtual std::string kernel_name() const = 0;  // the level that runs: "reference", "generic", "avx2", "avx512", "neon"; or the CUDA backend's name
   virtual int32_t threads() const = 0;
+
+  // `runs` runs of the batch exactly as run() does them, with a clock read around every step;
+  // input as run(). The CPU backend only: the others throw kErrInvalidOption.
+  virtual RunProfile profile(const float* input, int32_t batch, int32_t runs);
 };
 
 // Facts for `efficientnet info`.
