@@ -22,6 +22,16 @@ const PHOTOS = ['chelsea-landscape.png', 'coffee-square.png', 'chelsea-exif8.png
 
 const binary = redisServerBinary();
 
+// A stage that has not finished in `ms` fails the test naming the stage (a stuck stage would
+// otherwise show only as the whole test's timeout).
+function within<T>(what: string | (() => string), ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${typeof what === 'string' ? what : what()}: not done after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 describe('redis-server', () => {
   // The queue tests need a real Redis: CI installs it (.ci/run), so there its absence fails; on a
   // machine without it the tests below are skipped (apt-get install redis-server to run them).
@@ -81,7 +91,7 @@ describe.skipIf(binary === undefined)('queue workers on Redis', () => {
       const jobs = await Promise.all(Array.from({ length: 500 }, (_, i) => producer.enqueueClassify(PHOTOS[i % PHOTOS.length]!)));
       let done = 0;
       let killed = false;
-      const results = await Promise.all(
+      const results = await within('500 results', 150_000, Promise.all(
         jobs.map(async (job, i) => {
           const r = await producer.result(job);
           if (++done === 250 && !killed) {
@@ -90,14 +100,14 @@ describe.skipIf(binary === undefined)('queue workers on Redis', () => {
           }
           return [i, r] as const;
         }),
-      );
+      ));
       expect(killed).toBe(true);
       for (const [i, r] of results) sameAnswer(r.predictions, expected.get(PHOTOS[i % PHOTOS.length]!)!);
       // Every job completed exactly once, none failed; the killed worker's jobs came back (stalled).
-      await new Promise<void>((resolve) => {
+      await within(() => `completed events (${completions.size} of 500 arrived)`, 60_000, new Promise<void>((resolve) => {
         const check = (): void => (completions.size >= 500 ? resolve() : void events.once('completed', check));
         check();
-      });
+      }));
       expect(completions.size).toBe(500);
       expect([...completions.values()].every((n) => n === 1)).toBe(true);
       expect(stalled).toBeGreaterThan(0);
@@ -106,7 +116,7 @@ describe.skipIf(binary === undefined)('queue workers on Redis', () => {
       await queue.close();
       expect(await a.exited).toBe(null); // killed by the signal
       b.child.kill('SIGTERM');
-      expect(await b.exited).toBe(0);
+      expect(await within('the second worker exiting on SIGTERM', 60_000, b.exited)).toBe(0);
     } finally {
       a.child.kill('SIGKILL');
       b.child.kill('SIGKILL');
