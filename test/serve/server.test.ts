@@ -293,6 +293,27 @@ describe('limits, timeouts and a full queue', () => {
   });
 });
 
+describe('under load', () => {
+  it('64 connections, 320 classify requests (autocannon): every one answered 200, runs merged across requests', async () => {
+    // A fixed number of requests rather than a duration: what is checked is that nothing is lost,
+    // refused or cut under load; the rate is bench/serve.mjs's business.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const autocannon = require('autocannon') as (o: Record<string, unknown>) => Promise<{ '2xx': number; non2xx: number; errors: number; timeouts: number; requests: { total: number } }>;
+    const loaded = await EfficientNet.load({ variant: 'b0', queue: { max: 256, whenFull: 'reject' } });
+    const { server: s, url: u } = await startServer({ models: { b0: loaded } });
+    try {
+      const r = await autocannon({ url: `${u}/v1/models/b0/classify`, method: 'POST', headers: { 'content-type': 'image/png' }, body: PHOTO, connections: 64, amount: 320 });
+      expect({ ok: r['2xx'], other: r.non2xx, errors: r.errors, timeouts: r.timeouts }).toEqual({ ok: 320, other: 0, errors: 0, timeouts: 0 });
+      const runs = loaded.batchRuns!;
+      expect(runs.reduce((n, count, size) => n + count * size, 0)).toBe(320);
+      expect(runs.slice(2).some((count) => count > 0)).toBe(true);
+    } finally {
+      await s.close();
+      loaded.dispose();
+    }
+  });
+});
+
 describe('batching and metrics', () => {
   it('concurrent requests share runs, and /metrics reports requests, batch sizes, queue depth and images/s', async () => {
     // maxBatch 4 and a wait longer than any test: the four requests run together, in one run.
