@@ -63,7 +63,7 @@ function parseModelSpec(spec: string): ModelSpec {
  * This process is a server and nothing else: V8 may collect its garbage in whole pauses instead of
  * marking incrementally. Incremental marking starts once the heap passes a few MB (Fastify alone
  * takes it there) and then runs almost without pause under a server's allocation rate, on the
- * threads and cores the network needs: on 2 cores (B0, 64 clients) 24-28 full collections in 5 s
+ * threads and cores the network needs: on 2 cores (B0, 64 clients) 24-33 full collections in 5 s
  * with it, 3 without, and 168 -> 190 images/s. A whole collection of this ~15 MB heap pauses the
  * JS thread ~10 ms, within the batching wait's noise. Set before any model is loaded; V8 reads the
  * flag each time it would start marking (docs/SERVING.md).
