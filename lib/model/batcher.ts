@@ -57,7 +57,7 @@ export function resolveBatching(value: unknown, name: string): ResolvedBatching 
 /**
  * Runs `batch` images (perImageIn floats each) and returns perImageOut floats per image. `input` is
  * only valid until the runner returns its promise (the batcher reuses the memory for the next
- * batch): the core copies it before that (model_wrap.cc's RunJob).
+ * batch): the core copies it before that (native/binding/model_wrap.cc, run()).
  */
 export type BatchRunner = (input: Float32Array, batch: number) => Promise<Float32Array>;
 

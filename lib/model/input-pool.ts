@@ -4,7 +4,7 @@
  * Each call's preprocessed image is a fresh 588 KiB array (B0) otherwise, outside the JS heap: a
  * server classifying 150 images/s makes ~90 MB/s of such garbage, and V8 answers external memory
  * with full collections, several a second, each stealing time from the cores the network runs on.
- * A call takes a buffer here, the core copies it when the batch starts (native/binding/model_wrap.cc),
+ * A call takes a buffer here, the core copies it when its run is queued (native/binding/model_wrap.cc),
  * and the call gives it back when its result is out.
  */
 
