@@ -26,7 +26,12 @@ async function workerMain() {
   if (workerData.role === 'terminate') {
     // Queue plenty of work, then tell the parent, which terminates this worker while it runs.
     for (let i = 0; i < 16; i++) {
-      const call = workerData.work === 'classify' ? model.classify(PHOTO, { preprocess: { resize: 'pil' } }) : model.run(x);
+      const calls = {
+        classify: () => model.classify(PHOTO, { preprocess: { resize: 'pil' } }),
+        profile: () => model.profile({ batch: BATCH, runs: 5 }),
+        run: () => model.run(x),
+      };
+      const call = calls[workerData.work]();
       call.catch(() => {});
     }
     parentPort.postMessage('queued');

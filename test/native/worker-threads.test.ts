@@ -1,6 +1,6 @@
 // The addon in worker threads: the main thread and two workers running at once agree bit for bit;
 // workers terminated while their runs (or classify() calls, whose images go through the native
-// resampler) are queued and running take nothing down (30 times, with the main thread running
+// resampler, or profiles) are queued and running take nothing down (30 times, with the main thread running
 // throughout); a worker calling process.exit() ends only itself. Each scenario
 // runs in a child process (test/helpers/worker-child.cjs) so a crash is a failed exit code.
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ describe('worker threads', () => {
     expect(scenario('parallel')).toEqual({ identical: true });
   });
 
-  it.each(['run', 'classify'])('30 workers terminated mid-%s: no crash, the main thread keeps exact results', (work) => {
+  it.each(['run', 'classify', 'profile'])('30 workers terminated mid-%s: no crash, the main thread keeps exact results', (work) => {
     const r = scenario('terminate', '30', work);
     expect(r.terminations).toBe(30);
     expect(r.latenciesMs).toHaveLength(30);
