@@ -50,7 +50,8 @@ class CpuModel final : public Model {
     validate_plan(plan);
     kernels_ = &select_kernels(options.kernels, options.cpu_level);
     threads_ = options.threads > 0 ? options.threads : hardware_threads();
-    if (kernels_ != &reference_kernels()) threads_ = std::min(threads_, ThreadPool::instance().capacity());
+    // The reference kernels are the oracle: plain loops on the calling thread.
+    threads_ = kernels_ == &reference_kernels() ? 1 : std::min(threads_, ThreadPool::instance().capacity());
     try {
       ops_.reserve(plan.ops.size());
       for (size_t i = 0; i < plan.ops.size(); ++i) ops_.push_back(compile_op(plan, i, *kernels_));
@@ -140,7 +141,7 @@ class CpuModel final : public Model {
     if (outputs == nullptr) throw Error(kErrInputShape, "output buffer list is null");
     BatchLayout& arena = arena_for(batch);
     arena.values[size_t(plan_.input)] = const_cast<float*>(input);  // read in place, never written (validated)
-    const int32_t threads = kernels_ == &reference_kernels() ? 1 : threads_;
+    const int32_t threads = threads_;
     // Runs step i; with `spent`, adds its time there.
     auto exec = [&](size_t i, float* const* values, int32_t b, int32_t thr, float* scratch, double* spent) {
       const Step& s = steps_[i];

@@ -24,6 +24,12 @@ describe('EfficientNet API', () => {
     expect(model.threads).toBeGreaterThanOrEqual(1);
   });
 
+  it('says 1 thread for the reference kernels, which run on the calling thread whatever threads asks', async () => {
+    const oracle = await EfficientNet.load({ variant: SMALL, seed: 7, kernels: 'reference', threads: 2 });
+    expect([oracle.kernelLevel, oracle.threads]).toEqual(['reference', 1]);
+    oracle.dispose();
+  });
+
   it('is deterministic for a seed and differs between seeds', async () => {
     const x = seededImageBatch(1, 64, 1);
     const again = await EfficientNet.load({ variant: SMALL, seed: 7 });
