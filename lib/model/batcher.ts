@@ -152,12 +152,14 @@ export class Batcher {
 
   /**
    * Starts every queued image now, in runs of up to maxBatch side by side (not one after another):
-   * called when the model is disposed, so that calls already made still finish.
+   * called when the model is disposed, so that calls already made still finish. Frees the
+   * gathering array.
    */
   drain(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     while (this.#queue.length > 0) this.#start();
+    this.#scratch = undefined; // every run started has its copy; nothing is gathered after this
   }
 
   // Takes up to maxBatch images off the queue (splitting the last piece if needed) and runs them.
