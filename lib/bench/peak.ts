@@ -20,13 +20,18 @@ export function flopsPerImage(variant: VariantName): number {
   return 2 * summarize(resolveArch(variant)).macs;
 }
 
+/** The FMA peak `threads` threads can reach, GFLOP/s: one core's each, up to the all-core run's. */
+export function fmaPeakOf(peak: MachinePeak, threads: number): number {
+  return Math.min(peak.gflopsAll, peak.gflopsPerCore * threads);
+}
+
 /**
  * The fraction of the FMA peak of `threads` threads that `imagesPerSecond` of `variant` is.
  * @returns null when the CPU has no FMA probe
  */
 export function peakFraction(peak: MachinePeak, variant: VariantName, imagesPerSecond: number, threads: number): number | null {
   if (peak.level === '') return null;
-  const available = Math.min(peak.gflopsAll, peak.gflopsPerCore * threads) * 1e9;
+  const available = fmaPeakOf(peak, threads) * 1e9;
   return (imagesPerSecond * flopsPerImage(variant)) / available;
 }
 

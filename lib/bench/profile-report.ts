@@ -10,6 +10,7 @@
 import type { MachinePeak } from '../native';
 import { OP_CLASSES, type ModelProfile, type OpClass } from '../model/profile';
 import { formatTable } from '../text-table';
+import { fmaPeakOf } from './peak';
 
 /** One op class's totals: its steps' summed medians, FLOPs and bytes. */
 export interface ClassTotals {
@@ -50,7 +51,7 @@ export function classTotals(profile: ModelProfile): ClassTotals[] {
  */
 export function roofPosition(peak: MachinePeak, threads: number, flops: number, bytes: number, ms: number): RoofPosition | null {
   if (peak.level === '' || ms <= 0 || bytes <= 0) return null;
-  const compute = Math.min(peak.gflopsAll, peak.gflopsPerCore * threads);
+  const compute = fmaPeakOf(peak, threads);
   const intensity = flops / bytes;
   const memory = intensity * peak.copyGBs;
   const achieved = flops / (ms * 1e6);
@@ -99,7 +100,7 @@ export function formatProfile(title: string, profile: ModelProfile, peak: Machin
     '\n' +
     (peak === null || peak.level === ''
       ? ''
-      : `roof: ${Math.min(peak.gflopsAll, peak.gflopsPerCore * profile.threads).toFixed(1)} GFLOP/s (FMA peak of ${profile.threads} threads), ` +
+      : `roof: ${fmaPeakOf(peak, profile.threads).toFixed(1)} GFLOP/s (FMA peak of ${profile.threads} threads), ` +
         `${peak.copyGBs.toFixed(1)} GB/s (copy bandwidth) x FLOP/byte\n`);
   return (
     head +

@@ -143,13 +143,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     const peak = measureMachinePeak(Math.max(2, options.peakSeconds));
     const m = machineFacts();
     const text = `${m.cpuModel}, ${m.cores} cores\n${formatPeak(peak)}`;
-    if (values.json === '-') {
-      process.stderr.write(text);
-      await writeOutput('-', JSON.stringify({ machine: m, peak }, null, 2) + '\n');
-    } else {
-      await writeOutput('-', text);
-      if (values.json !== undefined) await writeOutput(values.json, JSON.stringify({ machine: m, peak }, null, 2) + '\n');
-    }
+    await writeReport(text, { machine: m, peak }, values.json);
     return 0;
   }
   if (values.profile) {
@@ -166,15 +160,21 @@ export async function benchCommand(argv: string[]): Promise<number> {
     process.stderr.write(`efficientnet bench: ${err.message}\n`);
     return 1;
   }
-  const table = formatReport(report);
-  if (values.json === '-') {
-    process.stderr.write(table);
-    await writeOutput('-', JSON.stringify(report, null, 2) + '\n');
-  } else {
-    await writeOutput('-', table);
-    if (values.json !== undefined) await writeOutput(values.json, JSON.stringify(report, null, 2) + '\n');
-  }
+  await writeReport(formatReport(report), report, values.json);
   return 0;
+}
+
+// The table to stdout and the JSON to --json FILE; with --json - the JSON takes stdout and the
+// table goes to stderr.
+async function writeReport(text: string, report: unknown, json: string | undefined): Promise<void> {
+  const data = JSON.stringify(report, null, 2) + '\n';
+  if (json === '-') {
+    process.stderr.write(text);
+    await writeOutput('-', data);
+  } else {
+    await writeOutput('-', text);
+    if (json !== undefined) await writeOutput(json, data);
+  }
 }
 
 // `bench --profile`: one profile per variant, batch and thread count, in this process (a profile
@@ -200,13 +200,6 @@ async function profileCommand(options: BenchOptions, runs: number, json: string 
       }
     }
   }
-  const report = JSON.stringify({ machine: m, peak, profiles }, null, 2) + '\n';
-  if (json === '-') {
-    process.stderr.write(text);
-    await writeOutput('-', report);
-  } else {
-    await writeOutput('-', text);
-    if (json !== undefined) await writeOutput(json, report);
-  }
+  await writeReport(text, { machine: m, peak, profiles }, json);
   return 0;
 }

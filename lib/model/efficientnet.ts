@@ -71,6 +71,8 @@ export class EfficientNet {
   readonly #batcher: Batcher | undefined;
   readonly #limit: QueueLimit;
   readonly #pool: InputPool;
+  // Input floats per image (3 x resolution^2): the pool's buffers, the batcher's and profile()'s inputs.
+  readonly #perImage: number;
   readonly #extra: ExtraPlans;
   // The classifier as the weights hold it (never BN-folded): CAM needs its rows in TS. [classes, head]
   readonly #classifier: { weight: Float32Array; bias: Float32Array };
@@ -87,17 +89,17 @@ export class EfficientNet {
     this.batching = init.batching;
     this.queue = init.queue;
     this.#limit = new QueueLimit(init.queue);
+    this.#perImage = 3 * init.resolution * init.resolution;
     // Free buffers for two batches: one batch's calls give theirs back while the next ones read.
-    this.#pool = new InputPool(3 * init.resolution * init.resolution, 2 * (init.batching ?? DEFAULT_BATCHING).maxBatch);
+    this.#pool = new InputPool(this.#perImage, 2 * (init.batching ?? DEFAULT_BATCHING).maxBatch);
     this.#main = init.main;
     this.#classifier = init.folded.get('classifier')!;
     this.#extra = new ExtraPlans(init.arch, init.padding, init.resolution, init.compileOptions, init.folded);
     if (init.batching) {
-      const perImage = 3 * init.resolution * init.resolution;
       const main = init.main;
       this.#batcher = new Batcher(
         async (input, batch) => (await this.#execute(main, input, batch, ['logits'])).logits,
-        perImage,
+        this.#perImage,
         init.arch.numClasses,
         init.batching,
         // Every slot held: no request can join the queue before this batch runs, so it goes now.
@@ -364,7 +366,7 @@ export class EfficientNet {
     const o = checkOptions(options, 'options', ['batch', 'runs']);
     const batch = o.batch === undefined ? 1 : checkNumber('options.batch', o.batch, 1, getNative().maxBatch, true);
     const runs = o.runs === undefined ? 20 : checkNumber('options.runs', o.runs, 1, 10000, true);
-    return this.#limit.with(() => profileCompiled(main, 3 * this.resolution * this.resolution, batch, runs, stack));
+    return this.#limit.with(() => profileCompiled(main, this.#perImage, batch, runs, stack));
   }
 
   /**

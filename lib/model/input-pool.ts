@@ -8,7 +8,7 @@
  * and the call gives it back when its result is out.
  */
 
-/** At most this many bytes of free buffers are kept (B0: 56 buffers; B7 at 600 px: 7). */
+/** At most this many bytes of free buffers are kept, whatever `wanted` says (B7 at 600 px: 7 buffers). */
 const KEPT_BYTES = 32 * 1024 * 1024;
 
 /** Free buffers of one size. */
