@@ -30,8 +30,19 @@ export interface ResampleImageParams {
 export const KERNEL_SETS = ['fast', 'reference'] as const;
 /** Where the core runs a model ('auto': the GPU when usable). */
 export const DEVICES = ['cpu', 'cuda', 'auto'] as const;
-/** Storage precisions of activations and weights ('fp16' on CUDA only). */
-export const PRECISIONS = ['fp32', 'fp16'] as const;
+/**
+ * What a model computes in: 'fp32' everywhere; 'fp16' (CUDA only: fp16 feature maps and 1x1 weights);
+ * 'bf16' (CPUs with AVX512_BF16 only: the 1x1 convolutions multiply bf16 inputs and weights with
+ * fp32 sums; everything else stays fp32).
+ */
+export const PRECISIONS = ['fp32', 'fp16', 'bf16'] as const;
+/** One of {@link PRECISIONS}. */
+export type Precision = (typeof PRECISIONS)[number];
+
+/** The precision a native model's kernel level computes in ('cuda-fp16 sm_90', 'avx512-bf16', 'avx512'). */
+export function precisionOfKernelLevel(level: string): Precision {
+  return level.startsWith('cuda-fp16') ? 'fp16' : level.endsWith('-bf16') ? 'bf16' : 'fp32';
+}
 
 /** Options for compiling a plan (the one declaration of the compile options; the model's are derived). */
 export interface NativeCompileOptions {
@@ -43,7 +54,7 @@ export interface NativeCompileOptions {
   cpuLevel?: string;
   /** 'cpu' (default), 'cuda' or 'auto' (the GPU when usable). */
   device?: (typeof DEVICES)[number];
-  /** 'fp32' (default) or 'fp16' (CUDA only). */
+  /** 'fp32' (default), 'fp16' (CUDA only) or 'bf16' (CPUs with AVX512_BF16 only). */
   precision?: (typeof PRECISIONS)[number];
 }
 
@@ -120,6 +131,8 @@ export interface NativeInfo {
   /** Every fast kernel level this binary has kernels for (some may need a newer CPU). */
   cpuLevelsCompiled: string[];
   hardwareThreads: number;
+  /** Precision 'bf16' runs here (AVX-512 with AVX512_BF16). */
+  bf16: boolean;
   cuda: CudaInfo;
 }
 
@@ -150,6 +163,9 @@ export interface MachinePeak {
   /** Threads of the all-core run (one per hardware thread). */
   threads: number;
   gflopsAll: number;
+  /** The bf16 pair-dot peak of precision 'bf16' (4 flops per lane per instruction): 0 without AVX512_BF16. */
+  bf16GflopsPerCore: number;
+  bf16GflopsAll: number;
   readGBs: number;
   copyGBs: number;
   bufferBytes: number;

@@ -17,7 +17,13 @@ async function main(spec: EngineSpec): Promise<RoundOutput> {
   let dispose: () => Promise<void>;
   let facts: RoundOutput['facts'];
   if (spec.engine === 'ours') {
-    const model = await EfficientNet.load({ variant: spec.variant, seed: spec.seed, threads: spec.threads, kernels: spec.kernels });
+    const model = await EfficientNet.load({
+      variant: spec.variant,
+      seed: spec.seed,
+      threads: spec.threads,
+      kernels: spec.kernels,
+      precision: spec.precision,
+    });
     const r = model.resolution;
     const input = { data: seededImageBatch(spec.batch, r, spec.inputSeed), dims: [spec.batch, 3, r, r] };
     run = async () => (await model.run(input)).data;

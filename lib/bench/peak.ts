@@ -20,8 +20,12 @@ export function flopsPerImage(variant: VariantName): number {
   return 2 * summarize(resolveArch(variant)).macs;
 }
 
-/** The FMA peak `threads` threads can reach, GFLOP/s: one core's each, up to the all-core run's. */
-export function fmaPeakOf(peak: MachinePeak, threads: number): number {
+/**
+ * The arithmetic peak `threads` threads can reach, GFLOP/s: one core's each, up to the all-core
+ * run's. 'fp32': the FMA peak; 'bf16': the bf16 pair-dot peak (the FMA peak where none was measured).
+ */
+export function fmaPeakOf(peak: MachinePeak, threads: number, arithmetic: 'fp32' | 'bf16' = 'fp32'): number {
+  if (arithmetic === 'bf16' && peak.bf16GflopsPerCore > 0) return Math.min(peak.bf16GflopsAll, peak.bf16GflopsPerCore * threads);
   return Math.min(peak.gflopsAll, peak.gflopsPerCore * threads);
 }
 
@@ -41,6 +45,10 @@ export function formatPeak(p: MachinePeak): string {
   if (p.level !== '') {
     rows.push([`FMA peak, 1 thread (${p.level}, ${p.lanes} lanes x ${p.chains} chains)`, `${p.gflopsPerCore.toFixed(1)} GFLOP/s`]);
     rows.push([`FMA peak, ${p.threads} threads`, `${p.gflopsAll.toFixed(1)} GFLOP/s`]);
+    if (p.bf16GflopsPerCore > 0) {
+      rows.push(['bf16 dot peak, 1 thread (vdpbf16ps, precision bf16)', `${p.bf16GflopsPerCore.toFixed(1)} GFLOP/s`]);
+      rows.push([`bf16 dot peak, ${p.threads} threads`, `${p.bf16GflopsAll.toFixed(1)} GFLOP/s`]);
+    }
   } else {
     rows.push(['FMA peak', 'no SIMD level with FMA on this CPU']);
   }

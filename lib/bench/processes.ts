@@ -10,6 +10,10 @@ import type { VariantName } from '../arch';
 import { BenchError } from './bench-error';
 import type { Samples } from './measure';
 
+/** The precisions `bench --precision` times (the CPU's). */
+export const BENCH_PRECISIONS = ['fp32', 'bf16'] as const;
+export type BenchPrecision = (typeof BENCH_PRECISIONS)[number];
+
 /** What one child runs. */
 export interface EngineSpec {
   /** 'onnxruntime': its default session options (threads only); 'onnxruntime-spinning-off': the labelled tuned row. */
@@ -18,6 +22,8 @@ export interface EngineSpec {
   batch: number;
   threads?: number;
   kernels: 'fast' | 'reference';
+  /** Our model's precision ('bf16': CPUs with AVX512_BF16); onnxruntime always runs fp32. */
+  precision: BenchPrecision;
   seed: number;
   inputSeed: number;
   warmupSeconds: number;

@@ -5,6 +5,7 @@ import type { OrtSettings } from './onnxruntime';
 import { median, quantile, relativeSpread } from './stats';
 import { formatTable } from '../text-table';
 import type { Samples } from './measure';
+import type { BenchPrecision } from './processes';
 
 /** The figures of one engine on one row. */
 export interface SideResult {
@@ -64,7 +65,8 @@ export interface BenchReport {
   method: string;
   /** The machine's measured FMA peak and bandwidth, or null (--peak-seconds 0). */
   peak: MachinePeak | null;
-  settings: { seconds: number; warmupSeconds: number; roundSeconds: number; seed: number; inputSeed: number };
+  /** precision: ours ('bf16' rows' % peak is still against the fp32 FMA peak). */
+  settings: { seconds: number; warmupSeconds: number; roundSeconds: number; seed: number; inputSeed: number; precision: BenchPrecision };
   rows: BenchRow[];
 }
 
@@ -123,7 +125,7 @@ export function formatReport(report: BenchReport): string {
   const m = report.machine;
   const lines = [
     `${m.cpuModel}, ${m.cores} cores, node ${m.node}; efficientnet ${report.efficientnet.version}, ` +
-      `${report.efficientnet.kernels} kernels, ${new Set(report.rows.map((r) => r.threads)).size > 1 ? 'threads per row' : `${report.efficientnet.threads} threads`}` +
+      `${report.efficientnet.kernels} kernels (${report.settings.precision}), ${new Set(report.rows.map((r) => r.threads)).size > 1 ? 'threads per row' : `${report.efficientnet.threads} threads`}` +
       (report.onnxruntime ? `; onnxruntime-node ${report.onnxruntime.version}, its default session options but intraOpNumThreads = ours` : ''),
     `median of ${report.settings.seconds} s of runs per row${report.onnxruntime ? ' and engine' : ''}, ` +
       `in rounds of ${report.settings.roundSeconds} s, each round a fresh process after ${report.settings.warmupSeconds} s of warm-up` +

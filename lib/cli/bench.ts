@@ -6,7 +6,7 @@
 import { TORCHVISION_VARIANTS, type VariantName } from '../arch';
 import { EfficientNet } from '../model/efficientnet';
 import type { ModelProfile } from '../model/profile';
-import { BenchError, DEFAULT_CACHE_DIR, formatPeak, formatProfile, formatReport, machineFacts, measureMachinePeak, Progress, runBench, type BenchOptions, type BenchReport } from '../bench';
+import { BENCH_PRECISIONS, BenchError, DEFAULT_CACHE_DIR, formatPeak, formatProfile, formatReport, machineFacts, measureMachinePeak, Progress, runBench, type BenchOptions, type BenchReport } from '../bench';
 import { numberOption, splitList, UsageError, writeOutput } from './io';
 import { parseCommandArgs } from './parse';
 import { parseVariant } from './variant';
@@ -32,6 +32,9 @@ Options:
   --warmup S         warm-up seconds per row and engine (default 1)
   --round S          seconds per round (one process each; default 2)
   --kernels K        fast (default) or reference (the scalar oracle; slow)
+  --precision P      fp32 (default) or bf16 (CPUs with AVX512_BF16: our 1x1 convolutions in
+                     bf16 with fp32 sums; onnxruntime stays fp32, and the logit agreement check
+                     is then 25 % of the largest logit instead of 0.1 %)
   --seed N           seed of the weights (default 0)
   --compare ENGINE   also run onnxruntime (the first time: installs onnxruntime-node into the
                      cache from the npm registry, and needs Python with torch and torchvision
@@ -84,6 +87,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     warmup: { type: 'string', default: '1' },
     round: { type: 'string', default: '2' },
     kernels: { type: 'string', default: 'fast' },
+    precision: { type: 'string', default: 'fp32' },
     seed: { type: 'string', default: '0' },
     compare: { type: 'string' },
     'ort-spinning-off': { type: 'boolean', default: false },
@@ -118,6 +122,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   if (values.kernels !== 'fast' && values.kernels !== 'reference') {
     throw new UsageError(`--kernels must be fast or reference, got "${values.kernels}"`);
   }
+  const precision = BENCH_PRECISIONS.find((p) => p === values.precision);
+  if (precision === undefined) throw new UsageError(`--precision must be ${BENCH_PRECISIONS.join(' or ')}, got "${values.precision}"`);
   const seed = numberOption(values.seed, 'seed')!;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed expects an integer 0 … 2^32-1, got "${values.seed}"`);
 
@@ -126,6 +132,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     batches,
     threads: values.threads === undefined ? [undefined] : [...new Set(splitList(values.threads).map((t) => positiveInteger(t, 'threads')))],
     kernels: values.kernels,
+    precision,
     seconds: seconds(values.seconds, 'seconds', 0),
     warmupSeconds: seconds(values.warmup, 'warmup', 0),
     roundSeconds: seconds(values.round, 'round', 0.01),
@@ -187,7 +194,14 @@ async function profileCommand(options: BenchOptions, runs: number, json: string 
   const profiles: ({ variant: string } & ModelProfile)[] = [];
   for (const variant of options.variants) {
     for (const threads of options.threads) {
-      const model = await EfficientNet.load({ variant, seed: options.seed, threads, kernels: options.kernels, batching: false });
+      const model = await EfficientNet.load({
+        variant,
+        seed: options.seed,
+        threads,
+        kernels: options.kernels,
+        precision: options.precision,
+        batching: false,
+      });
       try {
         for (const batch of options.batches) {
           process.stderr.write(`profiling ${variant}, batch ${batch}, ${model.threads} threads, ${runs} runs\n`);

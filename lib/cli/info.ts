@@ -49,6 +49,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     cpuLevels: facts.cpuLevels,
     cpuKernels: facts.cpuKernels,
     hardwareThreads: facts.hardwareThreads,
+    bf16: facts.bf16,
     cuda: facts.cuda,
     sharp: sharpVersion(),
   };
@@ -63,6 +64,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     ['cpu features', report.cpuFeatures.join(' ') || '(none detected)'],
     ['cpu levels', `compiled ${report.cpuLevelsCompiled.join(' ')}; this CPU runs ${report.cpuLevels.join(' ')}; in use ${report.cpuKernels}`],
     ['threads', String(report.hardwareThreads)],
+    ['bf16', report.bf16 ? "yes (--precision bf16)" : 'no (needs AVX-512 with AVX512_BF16)'],
     ['cuda', describeCuda(report.cuda)],
     ['sharp', report.sharp],
   ];

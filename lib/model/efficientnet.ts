@@ -11,7 +11,7 @@
 import type { ArchSpec, PaddingMode } from '../arch';
 import { EfficientNetError, checkNumber } from '../errors';
 import { preprocessEach, type ImageSource, type PreprocessPolicy } from '../image';
-import { getNative, wrapNativeError } from '../native';
+import { getNative, precisionOfKernelLevel, wrapNativeError, type Precision } from '../native';
 import { orderedWindow } from '../ordered-window';
 import { runPlan, type Compiled, type PlanOutput } from '../plan';
 import type { WeightFormat } from '../weights';
@@ -136,10 +136,10 @@ export class EfficientNet {
     return level === null ? null : level.startsWith('cuda') ? 'cuda' : 'cpu';
   }
 
-  /** The storage precision of activations and weights ('fp16' only on CUDA), or null once disposed. */
-  get precision(): 'fp32' | 'fp16' | null {
+  /** What the model computes in ('fp16' only on CUDA, 'bf16' only on the CPU), or null once disposed. */
+  get precision(): Precision | null {
     const level = this.kernelLevel;
-    return level === null ? null : level.startsWith('cuda-fp16') ? 'fp16' : 'fp32';
+    return level === null ? null : precisionOfKernelLevel(level);
   }
 
   /** The kernel level in use: a CPU level (e.g. "avx512") or "cuda-fp16 sm_90"; null once disposed. */

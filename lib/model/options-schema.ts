@@ -38,7 +38,7 @@ export const CHOICE_OPTIONS = {
   }),
   kernels: choice({ values: KERNEL_SETS, default: 'fast', notes: { reference: 'the scalar oracle, slow; for checking' } }),
   device: choice({ values: DEVICES, default: 'cpu', notes: { auto: 'the GPU when one is usable' } }),
-  precision: choice({ values: PRECISIONS, default: 'fp32', notes: { fp16: 'cuda only' } }),
+  precision: choice({ values: PRECISIONS, default: 'fp32', notes: { fp16: 'cuda only', bf16: 'CPUs with AVX512_BF16 only' } }),
   resize: choice({ values: RESIZE_MODES, default: 'sharp', notes: { sharp: 'fast', pil: 'bit-exact torchvision resampling' } }),
 } as const;
 

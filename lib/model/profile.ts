@@ -11,6 +11,12 @@ export const OP_CLASSES = ['stem', 'expand 1x1', 'expand 1x1 + depthwise', 'dept
 /** One of {@link OP_CLASSES}. */
 export type OpClass = (typeof OP_CLASSES)[number];
 
+/**
+ * The classes whose FLOPs are (mostly, for the fused step) the packed GEMM of the 1x1 convolutions:
+ * what precision 'bf16' computes with bf16 pair dots, so their roof is then the bf16 dot peak.
+ */
+export const GEMM_CLASSES: ReadonlySet<OpClass> = new Set<OpClass>(['expand 1x1', 'expand 1x1 + depthwise', 'project 1x1', 'head', 'classifier']);
+
 /** One step of a profiled run. */
 export interface ProfileStep {
   /** The plan ops it ran, e.g. ['blocks.1.0.expand', 'blocks.1.0.dw'] when two ran fused. */

@@ -51,6 +51,7 @@ Napi::Value info(const Napi::CallbackInfo& cb) {
     for (size_t i = 0; i < compiled.size(); ++i) built.Set(uint32_t(i), compiled[i]);
     o.Set("cpuLevelsCompiled", built);
     o.Set("hardwareThreads", ri.hardware_threads);
+    o.Set("bf16", ri.bf16);
     CudaStatus cs = cuda_status();
     Napi::Object cuda = Napi::Object::New(env);
     cuda.Set("compiled", cs.compiled);

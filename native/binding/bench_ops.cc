@@ -7,7 +7,7 @@ namespace effnet::binding {
 namespace {
 
 // measurePeak(seconds) -> { level, lanes, chains, gflopsOneThread[], gflopsPerCore, threads,
-// gflopsAll, readGBs, copyGBs, bufferBytes }. Synchronous: it occupies every core on purpose, and
+// gflopsAll, bf16GflopsPerCore, bf16GflopsAll, readGBs, copyGBs, bufferBytes }. Synchronous: it occupies every core on purpose, and
 // only the bench calls it.
 Napi::Value measure_peak_js(const Napi::CallbackInfo& cb) {
   Napi::Env env = cb.Env();
@@ -26,6 +26,8 @@ Napi::Value measure_peak_js(const Napi::CallbackInfo& cb) {
     o.Set("gflopsPerCore", r.gflops_per_core);
     o.Set("threads", r.threads);
     o.Set("gflopsAll", r.gflops_all);
+    o.Set("bf16GflopsPerCore", r.bf16_gflops_per_core);
+    o.Set("bf16GflopsAll", r.bf16_gflops_all);
     o.Set("readGBs", r.read_gbs);
     o.Set("copyGBs", r.copy_gbs);
     o.Set("bufferBytes", double(r.buffer_bytes));

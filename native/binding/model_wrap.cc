@@ -67,16 +67,13 @@ Napi::Float32Array expect_f32(const Napi::Value& v, const std::string& what) {
   return v.As<Napi::Float32Array>();
 }
 
-// 'auto' takes the GPU when one is usable. fp16 is a storage format of the CUDA kernels only: the
-// CPU computes in fp32, so asking the CPU for fp16 is an error rather than a silent upgrade.
+// 'auto' takes the GPU when one is usable. A precision the chosen backend lacks (fp16 on the CPU,
+// bf16 on CUDA) is an error from that backend rather than a silent change of precision.
 std::unique_ptr<Model> compile_for_device(const Plan& plan, const CompileOptions& options,
                                           const DeviceOptions& device) {
   const bool cuda = device.device == DeviceChoice::cuda ||
                     (device.device == DeviceChoice::automatic && cuda_status().available);
-  if (cuda) return compile_cuda(plan, CudaOptions{0, device.precision});
-  if (device.precision != Precision::fp32) {
-    throw Error(kErrInvalidOption, "precision 'fp16' needs device 'cuda'; the CPU kernels compute in fp32");
-  }
+  if (cuda) return compile_cuda(plan, CudaOptions{0, options.precision});
   return Model::compile(plan, options);
 }
 

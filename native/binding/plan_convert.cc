@@ -142,6 +142,14 @@ CompileOptions compile_options_from_js(const Napi::Value& value) {
     if (!level.IsString()) throw_type_error(o.Env(), "a string", "options.cpuLevel", describe(level));
     options.cpu_level = level.As<Napi::String>().Utf8Value();
   }
+  Napi::Value precision = o.Get("precision");
+  if (!precision.IsUndefined()) {
+    std::string p = precision.IsString() ? precision.As<Napi::String>().Utf8Value() : "";
+    if (p == "fp32") options.precision = Precision::fp32;
+    else if (p == "fp16") options.precision = Precision::fp16;
+    else if (p == "bf16") options.precision = Precision::bf16;
+    else throw_type_error(o.Env(), "'fp32', 'fp16' or 'bf16'", "options.precision", describe(precision));
+  }
   return options;
 }
 
@@ -156,13 +164,6 @@ DeviceOptions device_options_from_js(const Napi::Value& value) {
     else if (d == "cuda") out.device = DeviceChoice::cuda;
     else if (d == "auto") out.device = DeviceChoice::automatic;
     else throw_type_error(o.Env(), "'cpu', 'cuda' or 'auto'", "options.device", describe(device));
-  }
-  Napi::Value precision = o.Get("precision");
-  if (!precision.IsUndefined()) {
-    std::string p = precision.IsString() ? precision.As<Napi::String>().Utf8Value() : "";
-    if (p == "fp32") out.precision = Precision::fp32;
-    else if (p == "fp16") out.precision = Precision::fp16;
-    else throw_type_error(o.Env(), "'fp32' or 'fp16'", "options.precision", describe(precision));
   }
   return out;
 }

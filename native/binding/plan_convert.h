@@ -11,13 +11,13 @@
 namespace effnet::binding {
 
 Plan plan_from_js(const Napi::Object& plan);
+// options.threads, kernels, cpuLevel and precision ('fp32' | 'fp16' | 'bf16').
 CompileOptions compile_options_from_js(const Napi::Value& options);
 
-// options.device ('cpu' | 'cuda' | 'auto', default 'cpu') and options.precision ('fp32' | 'fp16').
+// options.device ('cpu' | 'cuda' | 'auto', default 'cpu').
 enum class DeviceChoice { cpu, cuda, automatic };
 struct DeviceOptions {
   DeviceChoice device = DeviceChoice::cpu;
-  Precision precision = Precision::fp32;
 };
 DeviceOptions device_options_from_js(const Napi::Value& options);
 

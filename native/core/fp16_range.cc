@@ -41,4 +41,11 @@ void check_fp16_weights(const Plan& plan) {
   }
 }
 
+void check_cuda_precision(const Plan& plan, Precision precision) {
+  if (precision == Precision::bf16) {
+    throw Error(kErrInvalidOption, "precision 'bf16' runs on CPUs with AVX512_BF16 only; on CUDA use 'fp16' or 'fp32'");
+  }
+  if (precision == Precision::fp16) check_fp16_weights(plan);
+}
+
 }  // namespace effnet

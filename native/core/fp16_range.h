@@ -15,6 +15,7 @@
 //    real checkpoints for no accuracy gain.
 // fp32 runs every finite weight exactly.
 #pragma once
+#include "effnet/model.h"
 #include "effnet/plan.h"
 
 namespace effnet {
@@ -24,5 +25,9 @@ inline constexpr float kFp16Max = 65504.0f;
 // Throws Error(kErrInvalidOption) when a weight the fp16 backend stores as fp16 cannot be held (see
 // above). The plan must be valid (validate_plan).
 void check_fp16_weights(const Plan& plan);
+
+// The CUDA backend's load-time precision checks, the same with or without a GPU: bf16 (a CPU
+// precision) throws Error(kErrInvalidOption); fp16 runs check_fp16_weights.
+void check_cuda_precision(const Plan& plan, Precision precision);
 
 }  // namespace effnet

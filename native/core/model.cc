@@ -48,7 +48,7 @@ class CpuModel final : public Model {
   CpuModel(const Plan& plan, const CompileOptions& options) {
     if (options.threads < 0) throw Error(kErrInvalidOption, "threads = " + std::to_string(options.threads) + " must be >= 0");
     validate_plan(plan);
-    kernels_ = &select_kernels(options.kernels, options.cpu_level);
+    kernels_ = &select_kernels(options.kernels, options.cpu_level, options.precision);
     threads_ = options.threads > 0 ? options.threads : hardware_threads();
     // The reference kernels are the oracle: plain loops on the calling thread.
     threads_ = kernels_ == &reference_kernels() ? 1 : std::min(threads_, ThreadPool::instance().capacity());
@@ -354,12 +354,21 @@ RunProfile Model::profile(const float*, int32_t, int32_t) {
   throw Error(kErrInvalidOption, "profiles are measured on the CPU backend only (this model runs on " + kernel_name() + ")");
 }
 
+const char* precision_name(Precision p) {
+  switch (p) {
+    case Precision::fp16: return "fp16";
+    case Precision::bf16: return "bf16";
+    default: return "fp32";
+  }
+}
+
 RuntimeInfo runtime_info() {
   RuntimeInfo info;
   info.cpu_features = cpu_features();
   info.cpu_kernels = auto_kernels().level;
   for (const CpuKernels* k : runnable_levels()) info.cpu_levels.push_back(k->level);
   info.hardware_threads = hardware_threads();
+  info.bf16 = bf16_supported();
   return info;
 }
 

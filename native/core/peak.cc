@@ -33,7 +33,7 @@ double burst_gflops(const FmaProbe& p, int64_t iters) {
   const auto t0 = Clock::now();
   g_sink_f = g_sink_f + p.burst(iters);
   const double s = seconds_since(t0);
-  return double(iters) * p.chains * 2.0 * p.lanes / s / 1e9;
+  return double(iters) * p.chains * p.flops_per_lane * p.lanes / s / 1e9;
 }
 
 // Runs fn(thread index) on `threads` threads at once.
@@ -42,6 +42,40 @@ void on_threads(int32_t threads, Fn fn) {
   std::vector<std::thread> pool;
   for (int32_t t = 0; t < threads; ++t) pool.emplace_back(fn, t);
   for (auto& th : pool) th.join();
+}
+
+struct ProbeRates {
+  std::vector<double> one;  // one thread, each trial
+  double per_core = 0;      // the best of them
+  double all = 0;           // every thread at once
+};
+
+// A probe's rates: trials of about `slice` seconds each, on one thread and then on `threads`.
+ProbeRates measure_probe(const FmaProbe& p, double slice, int32_t threads) {
+  // Calibrate: how many iterations fill a slice.
+  int64_t iters = 1 << 16;
+  for (;;) {
+    const auto t0 = Clock::now();
+    g_sink_f = g_sink_f + p.burst(iters);
+    const double s = seconds_since(t0);
+    if (s >= slice / 4 || iters > (int64_t(1) << 40)) {
+      iters = std::max<int64_t>(1, int64_t(double(iters) * slice / std::max(s, 1e-6)));
+      break;
+    }
+    iters *= 4;
+  }
+  ProbeRates r;
+  for (int trial = 0; trial < 3; ++trial) r.one.push_back(burst_gflops(p, iters));
+  r.per_core = *std::max_element(r.one.begin(), r.one.end());
+  // All threads at once, best of two trials.
+  for (int trial = 0; trial < 2; ++trial) {
+    std::vector<double> rates(size_t(threads), 0.0);
+    on_threads(threads, [&](int32_t t) { rates[size_t(t)] = burst_gflops(p, iters); });
+    double sum = 0;
+    for (double v : rates) sum += v;
+    r.all = std::max(r.all, sum);
+  }
+  return r;
 }
 
 }  // namespace
@@ -57,29 +91,18 @@ PeakResult measure_peak(double seconds) {
     r.level = k->level;
     r.lanes = p.lanes;
     r.chains = p.chains;
-    // Calibrate: how many iterations fill a slice.
-    int64_t iters = 1 << 16;
-    for (;;) {
-      const auto t0 = Clock::now();
-      g_sink_f = g_sink_f + p.burst(iters);
-      const double s = seconds_since(t0);
-      if (s >= slice / 4 || iters > (int64_t(1) << 40)) {
-        iters = std::max<int64_t>(1, int64_t(double(iters) * slice / std::max(s, 1e-6)));
-        break;
-      }
-      iters *= 4;
-    }
-    for (int trial = 0; trial < 3; ++trial) r.gflops_one.push_back(burst_gflops(p, iters));
-    r.gflops_per_core = *std::max_element(r.gflops_one.begin(), r.gflops_one.end());
-    // All threads at once, best of two trials.
-    for (int trial = 0; trial < 2; ++trial) {
-      std::vector<double> rates(size_t(threads), 0.0);
-      on_threads(threads, [&](int32_t t) { rates[size_t(t)] = burst_gflops(p, iters); });
-      double sum = 0;
-      for (double v : rates) sum += v;
-      r.gflops_all = std::max(r.gflops_all, sum);
-    }
+    ProbeRates fma = measure_probe(p, slice, threads);
+    r.gflops_one = fma.one;
+    r.gflops_per_core = fma.per_core;
+    r.gflops_all = fma.all;
   }
+#if defined(__x86_64__) || defined(__i386__)
+  if (bf16_supported()) {
+    const ProbeRates dot = measure_probe(avx512_bf16_kernels().fma_probe, slice, threads);
+    r.bf16_gflops_per_core = dot.per_core;
+    r.bf16_gflops_all = dot.all;
+  }
+#endif
 
   // Bandwidth: 256 MiB per buffer, far beyond any last-level cache, split among the threads.
   const int64_t bytes = int64_t(256) << 20;

@@ -35,9 +35,13 @@ int64_t expand_dw_ring_floats(const OpDesc& dw, const ValueDesc& expanded) {
   return simd::round_up(expand_dw_ring_rows(dw.k, dw.stride, row) * row, 16);
 }
 
+int64_t expand_dw_thread_floats(const OpDesc& dw, const ValueDesc& expanded) {
+  return expand_dw_ring_floats(dw, expanded) + simd::gemm_tile_floats(expanded.c);
+}
+
 int64_t expand_dw_scratch(const OpDesc& dw, const ValueDesc& expanded, const ValueDesc& out, int32_t batch) {
   return expand_dw_partials_floats(dw, out, batch) +
-         int64_t(ThreadPool::instance().capacity()) * expand_dw_ring_floats(dw, expanded);
+         int64_t(ThreadPool::instance().capacity()) * expand_dw_thread_floats(dw, expanded);
 }
 
 }  // namespace effnet

@@ -53,12 +53,14 @@ struct OpKernel {
 // expand_dw_scratch(...) floats.
 using ExpandDwFn = void (*)(const KernelArgs& pw, const KernelArgs& dw);
 
-// A level's FMA throughput probe (cpu/simd/fma_probe.h): `burst(iters)` runs iters x chains
-// vector FMAs of `lanes` floats each. Null on levels without vectors (generic, reference).
+// A level's arithmetic throughput probe (cpu/simd/fma_probe.h): `burst(iters)` runs iters x chains
+// vector steps of its GEMM (an FMA, or a bf16 pair dot) on `lanes` floats each, `flops_per_lane`
+// flops per lane (2, or 4 for the pair dot). Null on levels without vectors (generic, reference).
 struct FmaProbe {
   float (*burst)(int64_t iters) = nullptr;
   int32_t lanes = 0;
   int32_t chains = 0;
+  int32_t flops_per_lane = 2;
 };
 
 struct CpuKernels {

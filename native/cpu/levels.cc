@@ -16,6 +16,7 @@ bool cpu_has(const char* feature) {
   if (f == "avx512bw") return __builtin_cpu_supports("avx512bw");
   if (f == "avx512vl") return __builtin_cpu_supports("avx512vl");
   if (f == "avx512dq") return __builtin_cpu_supports("avx512dq");
+  if (f == "avx512bf16") return __builtin_cpu_supports("avx512bf16");
 #elif defined(__aarch64__)
   // Advanced SIMD is mandatory in AArch64 (the compiler already assumes it), so no HWCAP query.
   if (std::string(feature) == "neon") return true;
@@ -97,11 +98,48 @@ const CpuKernels& auto_kernels() {
   return *best;
 }
 
-const CpuKernels& select_kernels(KernelSet set, const std::string& cpu_level) {
-  if (set == KernelSet::reference) return reference_kernels();
-  if (!cpu_level.empty()) return by_name(cpu_level, "CompileOptions.cpu_level");
+namespace {
+
+// bf16 has one table, the avx512 level's with bf16 GEMMs, so a level asked for by name must be
+// that one; the reference kernels are the fp32 oracle and have no bf16 form.
+const CpuKernels& bf16_kernels(KernelSet set, const std::string& level, const char* source) {
+  if (set == KernelSet::reference) {
+    throw Error(kErrInvalidOption, "precision 'bf16' has no reference kernels (they are the fp32 oracle); use kernels 'fast'");
+  }
+  if (!level.empty() && level != "avx512") {
+    throw Error(kErrInvalidOption, std::string("precision 'bf16' runs on the avx512 level, but ") + source + " asks for \"" +
+                                  level + "\"");
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  if (bf16_supported()) return avx512_bf16_kernels();
+#endif
+  throw Error(kErrInvalidOption,
+              "precision 'bf16' needs a CPU with AVX-512 and AVX512_BF16 (AMD Zen 4 or later, Intel Cooper Lake, "
+              "Sapphire Rapids or later); this CPU lacks it, so use 'fp32'");
+}
+
+}  // namespace
+
+bool bf16_supported() {
+#if defined(__x86_64__) || defined(__i386__)
+  for (const Level& l : levels()) {
+    if (std::string(l.name) == "avx512") return supported(l) && cpu_has("avx512bf16");
+  }
+#endif
+  return false;
+}
+
+const CpuKernels& select_kernels(KernelSet set, const std::string& cpu_level, Precision precision) {
   const char* env = std::getenv("EFFICIENTNET_CPU");
-  if (env != nullptr && env[0] != '\0') return by_name(env, "EFFICIENTNET_CPU");
+  const bool from_env = cpu_level.empty() && env != nullptr && env[0] != '\0';
+  const std::string level = from_env ? std::string(env) : cpu_level;
+  const char* source = from_env ? "EFFICIENTNET_CPU" : "CompileOptions.cpu_level";
+  if (precision == Precision::fp16) {
+    throw Error(kErrInvalidOption, "precision 'fp16' needs device 'cuda'; the CPU kernels compute in fp32 or bf16");
+  }
+  if (precision == Precision::bf16) return bf16_kernels(set, level, source);
+  if (set == KernelSet::reference) return reference_kernels();
+  if (!level.empty()) return by_name(level, source);
   return auto_kernels();
 }
 
@@ -123,7 +161,7 @@ std::vector<std::string> compiled_levels() {
 
 std::vector<std::string> cpu_features() {
   std::vector<std::string> out;
-  for (const char* f : {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "neon"}) {
+  for (const char* f : {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512bf16", "neon"}) {
     if (cpu_has(f)) out.push_back(f);
   }
   return out;

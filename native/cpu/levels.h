@@ -8,7 +8,7 @@
 // cpu/<level>/kernels.cc, which compiles to nothing on the other architecture); auto-selection
 // picks the highest level the CPU runs.
 //
-// Choice, at compile: KernelSet::reference -> reference; else CompileOptions::cpu_level if set,
+// Choice, at compile (precision fp32; bf16 see select_kernels): KernelSet::reference -> reference; else CompileOptions::cpu_level if set,
 // else the EFFICIENTNET_CPU environment variable if set, else auto. An unknown level, or one this
 // CPU lacks, throws Error(kErrInvalidOption) naming the accepted values.
 #pragma once
@@ -25,8 +25,15 @@ const CpuKernels& generic_kernels();
 const CpuKernels& avx2_kernels();    // only call when the CPU has avx2 + fma
 const CpuKernels& avx512_kernels();  // only call when the CPU has avx512f/bw/vl/dq
 const CpuKernels& neon_kernels();    // defined on aarch64 only
+// The avx512 level with bf16 1x1 convolutions (precision 'bf16'); only call when bf16_supported().
+const CpuKernels& avx512_bf16_kernels();
 
-const CpuKernels& select_kernels(KernelSet set, const std::string& cpu_level);
+// Whether this CPU runs the bf16 kernels: the avx512 level's features plus AVX512_BF16.
+bool bf16_supported();
+
+// precision fp32: the level as below. bf16: the avx512-bf16 table (a named level other than avx512,
+// the reference set, or a CPU without AVX512_BF16 throw kErrInvalidOption). fp16: throws (CUDA only).
+const CpuKernels& select_kernels(KernelSet set, const std::string& cpu_level, Precision precision = Precision::fp32);
 
 // The fast levels this CPU can run, lowest first (e.g. generic, avx2, avx512): effnet_check runs
 // every one of them against the reference.

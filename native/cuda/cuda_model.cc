@@ -62,7 +62,7 @@ class CudaModelImpl final : public CudaModel {
   CudaModelImpl(const Plan& plan, const CudaOptions& options, const std::vector<int32_t>& external)
       : device_(options.device), type_(options.precision == Precision::fp16 ? DType::f16 : DType::f32) {
     validate_plan_with_inputs(plan, external);
-    if (type_ == DType::f16) check_fp16_weights(plan);  // before any CUDA call: refused with or without a GPU
+    check_cuda_precision(plan, options.precision);  // before any CUDA call: refused with or without a GPU
     select_device();
     stream_ = cuda::Stream::create();
     for (auto* e : {&total_start_, &total_stop_, &compute_start_, &compute_stop_}) *e = cuda::Event::create();

@@ -19,7 +19,7 @@ std::unique_ptr<Model> compile_cuda(const Plan& plan, const CudaOptions& options
   // The checks that need no device come first, as in the real backend, so a plan or precision
   // problem reads the same on every build.
   validate_plan(plan);
-  if (options.precision == Precision::fp16) check_fp16_weights(plan);
+  check_cuda_precision(plan, options.precision);
   throw Error(kErrCudaUnavailable, cuda_status().reason);
 }
 

@@ -21,8 +21,10 @@
 #include <thread>
 #include <vector>
 
+#include "core/bf16.h"
 #include "core/prng.h"
 #include "cpu/expand_dw.h"
+#include "cpu/levels.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
 #include "test/padding.h"
@@ -203,16 +205,27 @@ void test_expand_dw() {
     const int32_t batch = 3;
     const auto input = random_input(plan, batch, 5);
     const auto want = run(*ref, input, batch);
-    for (const std::string& level : runtime_info().cpu_levels) {  // every level this CPU runs
+    // The bf16 kernels' expand multiplies bf16-rounded x and weights (exactly, in fp32): the
+    // reference fed those rounded values is their yardstick, at the same tolerance.
+    Plan plan_bf16 = plan;
+    for (float& w : plan_bf16.ops[0].weight) w = round_bf16(w);
+    std::vector<float> input_bf16 = input;
+    for (float& v : input_bf16) v = round_bf16(v);
+    std::vector<std::string> candidates = runtime_info().cpu_levels;  // every level this CPU runs
+    if (bf16_supported()) candidates.push_back("bf16");
+    for (const std::string& level : candidates) {
+      const bool bf16 = level == "bf16";
       const std::string at = tag + " (" + level + ")";
       CompileOptions fast_opts, one_thread;
-      fast_opts.cpu_level = one_thread.cpu_level = level;
+      if (bf16) fast_opts.precision = one_thread.precision = Precision::bf16;
+      else fast_opts.cpu_level = one_thread.cpu_level = level;
       one_thread.threads = 1;
       auto fast = Model::compile(plan, fast_opts);
       auto single = Model::compile(plan, one_thread);
       const auto got = run(*fast, input, batch);
+      const auto yardstick = bf16 ? run(*Model::compile(plan_bf16, ref_opts), input_bf16, batch) : want;
       for (size_t i = 0; i < got.size(); ++i) {
-        const double d = max_rel_diff(got[i], want[i]);
+        const double d = max_rel_diff(got[i], yardstick[i]);
         expect(d < 1e-4, at + ": output " + std::to_string(i) + " matches the reference (" + std::to_string(d) + ")");
       }
       expect(run(*single, input, batch) == got, at + ": results independent of the thread count");

@@ -63,7 +63,6 @@ Tolerance tolerance_for(Precision p) {
   // rounding, a few roundings per op) with fp32 accumulation: ~1e-3, checked at 1e-2.
   return p == Precision::fp32 ? Tolerance{kOpCaseMaxNmse, kOpCaseMaxAbs, 1e-4} : Tolerance{1e-4, 1e-2, 1e-2};
 }
-const char* precision_name(Precision p) { return p == Precision::fp16 ? "fp16" : "fp32"; }
 
 bool require_cuda() {
   const char* v = std::getenv("EFFICIENTNET_REQUIRE_CUDA");

@@ -65,7 +65,7 @@ describe('bench statistics', () => {
 
 describe('bench timing loop', () => {
   it('alternates the engines ABBA, one round each time, and keeps every round', async () => {
-    const spec = (engine: EngineSpec['engine']): EngineSpec => ({ engine, variant: 'b0', batch: 1, kernels: 'fast', seed: 0, inputSeed: 1, warmupSeconds: 0, seconds: 0 });
+    const spec = (engine: EngineSpec['engine']): EngineSpec => ({ engine, variant: 'b0', batch: 1, kernels: 'fast', precision: 'fp32', seed: 0, inputSeed: 1, warmupSeconds: 0, seconds: 0 });
     const order: string[] = [];
     let pid = 100;
     const fake = async (s: EngineSpec): Promise<RoundOutput> => {
@@ -151,7 +151,7 @@ describe('bench --peak', () => {
   });
 
   it('% peak: images/s x 2 x multiply-adds / the peak of the threads used', () => {
-    const peak = { level: 'avx512', lanes: 16, chains: 12, gflopsOneThread: [250], gflopsPerCore: 250, threads: 4, gflopsAll: 900, readGBs: 1, copyGBs: 1, bufferBytes: 1 };
+    const peak = { level: 'avx512', lanes: 16, chains: 12, gflopsOneThread: [250], gflopsPerCore: 250, threads: 4, gflopsAll: 900, bf16GflopsPerCore: 0, bf16GflopsAll: 0, readGBs: 1, copyGBs: 1, bufferBytes: 1 };
     const flops = 2 * summarize(resolveArch('b0')).macs;
     expect(flopsPerImage('b0')).toBe(flops);
     expect(peakFraction(peak, 'b0', 100, 2)).toBeCloseTo((100 * flops) / 500e9, 12); // 2 x 250
@@ -212,7 +212,7 @@ describe('efficientnet bench', () => {
     expect(report.efficientnet.kernels).toMatch(/\w/);
     expect(report.efficientnet.threads).toBe(2);
     expect(report.onnxruntime).toBeNull();
-    expect(report.settings).toMatchObject({ seconds: 0.3, warmupSeconds: 0.1, roundSeconds: 0.15, seed: 0 });
+    expect(report.settings).toMatchObject({ seconds: 0.3, warmupSeconds: 0.1, roundSeconds: 0.15, seed: 0, precision: 'fp32' });
     expect(report.rows).toHaveLength(1);
     const [row] = report.rows;
     expect(row).toMatchObject({ variant: 'b0', batch: 1, resolution: 224, threads: 2, kernels: report.efficientnet.kernels });
@@ -234,12 +234,24 @@ describe('efficientnet bench', () => {
     expect(row!.peakFraction!.ours).toBeCloseTo(peakFraction(report.peak!, 'b0', row!.ours.imagesPerSecond, 2)!, 12);
   });
 
+  it.runIf(getNative().info().bf16)('--precision bf16 times the bf16 kernels and says so', () => {
+    const r = cli(['bench', ...QUICK, '--json', '-']);
+    const b = cli(['bench', ...QUICK, '--precision', 'bf16', '--json', '-']);
+    expect(b.code).toBe(0);
+    const report = JSON.parse(b.stdout.toString()) as BenchReport;
+    expect(report.settings.precision).toBe('bf16');
+    expect(report.rows[0]!.kernels).toBe('avx512-bf16');
+    expect(b.stderr.toString()).toMatch(/avx512-bf16 kernels \(bf16\)/);
+    expect((JSON.parse(r.stdout.toString()) as BenchReport).rows[0]!.kernels).not.toMatch(/bf16/);
+  });
+
   it.each([
     { args: ['--batch', '0'], message: /--batch expects positive integers/ },
     { args: ['--variant', 'b9'], message: /unknown variant "b9"/ },
     { args: ['--compare', 'tensorflow'], message: /--compare supports onnxruntime only/ },
     { args: ['--compare', 'onnxruntime', '--variant', 'l2'], message: /needs torchvision's variants/ },
     { args: ['--kernels', 'turbo'], message: /--kernels must be fast or reference/ },
+    { args: ['--precision', 'fp16'], message: /--precision must be fp32 or bf16, got "fp16"/ },
     { args: ['--seconds=-1'], message: /--seconds expects at least 0 seconds/ },
     { args: ['--profile', '--runs', '0'], message: /--runs expects positive integers/ },
     { args: ['--profile', '--compare', 'onnxruntime'], message: /--profile times our model only/ },

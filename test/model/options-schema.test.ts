@@ -17,7 +17,7 @@ describe('option schema', () => {
 
   it('words the lists for the API and the CLI', () => {
     expect(quotedChoices('device')).toBe("'cpu', 'cuda' or 'auto'");
-    expect(plainChoices('precision')).toBe('fp32 or fp16');
+    expect(plainChoices('precision')).toBe('fp32, fp16 or bf16');
     expect(choicesHelp('device')).toBe('cpu (default), cuda or auto (the GPU when one is usable)');
     expect(choicesHelp('padding')).toBe('symmetric (PyTorch-trained) or same (TF-trained); default by weight source');
   });
@@ -27,7 +27,7 @@ describe('option schema', () => {
     expect(checkChoice('padding', undefined)).toBeUndefined();
     expect(checkChoice('format', 'timm')).toBe('timm');
     expect(() => checkChoice('precision', 'fp8')).toThrow(TypeError);
-    expect(() => checkChoice('precision', 'fp8')).toThrow(/'fp32' or 'fp16' for options\.precision/);
+    expect(() => checkChoice('precision', 'fp8')).toThrow(/'fp32', 'fp16' or 'bf16' for options\.precision/);
   });
 
   it('the CLI help shows every model and image choice from the schema', () => {

@@ -5,47 +5,14 @@
 // Pass: max |ours - torch| <= 1e-4 * max |torch logit| per case, and the top-5 classes of every
 // image identical. 1e-4 leaves room for fp32 accumulation over ~40 layers (we measure ~1e-6
 // relative; see the printed figures) while a wrong padding, eps or SE width moves logits by >1e-2.
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EfficientNet, resolveArch, seededStateDict, writeSafetensors, type WeightFormat } from '../../lib';
-import { seededImageBatch } from '../../lib/random';
 import { compareLogits } from '../helpers/logits';
+import { fixtureLogits, parityFixtures as fixtures, type ParityFixture } from '../helpers/parity-fixtures';
+import type { WeightFormat } from '../../lib';
 
-interface Fixture {
-  name: string;
-  variant: 'b0' | 'b3' | 'b5';
-  seed: number;
-  inputSeed: number;
-  batch: number;
-  padding: 'symmetric' | 'same';
-  bnEps: number;
-  resolution: number;
-  numClasses: number;
-  logits: number[];
-}
-
-const dir = path.join(__dirname, '..', 'fixtures/parity');
-const fixtures: Fixture[] = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Fixture);
-
-async function ours(f: Fixture, format: WeightFormat, extra: { bnEps?: number; kernels?: 'fast' | 'reference' } = {}) {
-  const weights = writeSafetensors(seededStateDict(resolveArch(f.variant), f.seed, format));
-  const model = await EfficientNet.load({
-    variant: f.variant,
-    weights,
-    padding: f.padding,
-    bnEps: 'bnEps' in extra ? extra.bnEps : f.bnEps,
-    kernels: extra.kernels,
-  });
-  try {
-    const x = seededImageBatch(f.batch, f.resolution, f.inputSeed);
-    return (await model.run({ data: x, dims: [f.batch, 3, f.resolution, f.resolution] })).data;
-  } finally {
-    model.dispose();
-  }
+// bnEps: undefined asks for the variant's default eps (the fixture's own otherwise).
+function ours(f: ParityFixture, format: WeightFormat, extra: { bnEps?: number; kernels?: 'fast' | 'reference' } = {}) {
+  return fixtureLogits(f, format, 'bnEps' in extra ? extra : { kernels: extra.kernels });
 }
 
 describe('parity with torchvision', () => {

@@ -43,7 +43,7 @@ describe('model.profile', () => {
 });
 
 describe('the roofline of bench --profile', () => {
-  const peak: MachinePeak = { level: 'avx512', lanes: 16, chains: 12, gflopsOneThread: [100], gflopsPerCore: 100, threads: 4, gflopsAll: 350, readGBs: 40, copyGBs: 20, bufferBytes: 1 << 28 };
+  const peak: MachinePeak = { level: 'avx512', lanes: 16, chains: 12, gflopsOneThread: [100], gflopsPerCore: 100, threads: 4, gflopsAll: 350, bf16GflopsPerCore: 180, bf16GflopsAll: 600, readGBs: 40, copyGBs: 20, bufferBytes: 1 << 28 };
 
   it('the roof is min(FMA peak of the threads, FLOP/byte x bandwidth)', () => {
     // 2 threads: 200 GFLOP/s; 20 FLOP/byte x 20 GB/s = 400 GFLOP/s: compute bound; 1e9 FLOPs in 10 ms = 100 GFLOP/s.
@@ -53,6 +53,10 @@ describe('the roofline of bench --profile', () => {
     // 2 FLOP/byte x 20 GB/s = 40 GFLOP/s: memory bound; 1e8 FLOPs in 5 ms = 20 GFLOP/s.
     expect(roofPosition(peak, 2, 1e8, 5e7, 5)).toEqual({ intensity: 2, bound: 'memory', fraction: 0.5 });
     expect(roofPosition({ ...peak, level: '' }, 2, 1e9, 5e7, 10)).toBeNull();
+    // The bf16 dot peak: 2 threads x 180 = 360 GFLOP/s, so 100 GFLOP/s is 100/360 of it.
+    expect(roofPosition(peak, 2, 1e9, 5e7, 10, 'bf16')!.fraction).toBeCloseTo(100 / 360, 12);
+    // No bf16 peak measured (a CPU without it): the FMA peak.
+    expect(roofPosition({ ...peak, bf16GflopsPerCore: 0, bf16GflopsAll: 0 }, 2, 1e9, 5e7, 10, 'bf16')!.fraction).toBe(0.5);
   });
 
   it('sums steps per op class in network order and prints both tables', () => {
@@ -76,5 +80,11 @@ describe('the roofline of bench --profile', () => {
     expect(text).toMatch(/project 1x1 +2 +2\.000 +50\.0% +200\.0 +10\.0 +20\.0 +compute +100\.0%/);
     expect(text).toMatch(/^total +4 +4\.000 +100\.0%/m);
     expect(formatProfile('b0', profile, null)).not.toMatch(/roof:/);
+    // On the bf16 kernels the 1x1 classes stand against the bf16 dot peak (360 for 2 threads), the
+    // others and the total against the FMA peak.
+    const bf16 = formatProfile('b0', { ...profile, kernelLevel: 'avx512-bf16' }, peak);
+    expect(bf16).toMatch(/roof: 200\.0 GFLOP\/s \(FMA peak of 2 threads\), 360\.0 GFLOP\/s for the 1x1 classes \(bf16 dot peak\)/);
+    expect(bf16).toMatch(/project 1x1 +2 +2\.000 +50\.0% +200\.0 +10\.0 +20\.0 +compute +55\.6%/);
+    expect(bf16).toMatch(/stem +1 +1\.000 +25\.0% +100\.0 +10\.0 +10\.0 +compute +50\.0%/);
   });
 });

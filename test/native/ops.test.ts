@@ -4,6 +4,7 @@
 // (native/tools/effnet_check) run exactly the same cases; being test data, it is built into the
 // test addon (build/Release/efficientnet_test.node, next to the addon), not the shipped one.
 //
+// Precision 'bf16' is a candidate too where the CPU has it (see the loop below).
 // Tolerance (fp32, as ggml's test-backend-ops): NMSE <= 1e-7 and max abs <= 1e-4 * max(1, max |ref|).
 // Kernels reassociate sums (blocking, FMA), so bit-equality is not expected; a wrong index or a
 // missed tail element gives errors of order 1.
@@ -35,10 +36,15 @@ describe('op table', () => {
     }
   });
 
-  for (const level of levels) {
-    describe(level, () => {
+  // Each fast level at fp32, and the bf16 kernels where this CPU has them: their 1x1 ops are checked
+  // against the reference fed bf16-rounded inputs and weights (exact products, so the same fp32
+  // tolerance; op_cases.cc as_bf16_products), their other ops against the plain reference.
+  const candidates: [string, NativeCompileOptions][] = levels.map((level) => [level, { cpuLevel: level }]);
+  if (native.info().bf16) candidates.push(['bf16', { precision: 'bf16' }]);
+  for (const [label, options] of candidates) {
+    describe(label, () => {
       it.each(ids)('%s', (id) => {
-        const r = table.checkOpCase(id, { cpuLevel: level });
+        const r = table.checkOpCase(id, options);
         const bound = 1e-4 * Math.max(1, r.maxAbsRef);
         expect(r.nmse, `${id} seed ${r.seed}`).toBeLessThanOrEqual(1e-7);
         expect(r.maxAbsDiff, `${id} seed ${r.seed}`).toBeLessThanOrEqual(bound);

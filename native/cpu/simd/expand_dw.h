@@ -28,6 +28,7 @@ void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
   const int64_t Ho = dw.out.h, cin = pw.in.c, row = d.W * d.C;
   const int64_t R = expand_dw_ring_rows(d.k, d.s, row);
   const int64_t ring_floats = expand_dw_ring_floats(*dw.op, dw.in);
+  const int64_t thread_floats = expand_dw_thread_floats(*dw.op, dw.in);
   float* partials = dw.sums != nullptr ? dw.scratch : nullptr;
   float* rings = dw.scratch + expand_dw_partials_floats(*dw.op, dw.out, dw.batch);
   const float* wt = dw.weights->w.data();
@@ -44,7 +45,8 @@ void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
   parallel_for(dw.batch * chunks, dw.threads, [&](int64_t task, int32_t thread) {
     const int64_t n = task / chunks, chunk = task % chunks;
     const int64_t oy0 = Ho * chunk / chunks, oy1 = Ho * (chunk + 1) / chunks;
-    float* ring = rings + thread * ring_floats;
+    float* ring = rings + thread * thread_floats;
+    float* tile = ring + ring_floats;
     const float* xn = pw.x + n * d.H * d.W * cin;
     float* yn = dw.y + n * Ho * d.Wo * d.C;
     int64_t b0 = oy0 * d.s - d.pad_t;  // the ring holds rows [b0, b1) of e
@@ -63,7 +65,7 @@ void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
         GemmArgs rows = g;
         rows.a = xn + b1 * d.W * cin;
         const StoreEpilogue<V> epi{ring + (b1 - b0) * row, nullptr, d.C, swish_e};
-        gemm_task<V>(rows, 0, (hi - b1) * d.W, 0, panels, nullptr, epi);
+        gemm_task<V>(rows, 0, (hi - b1) * d.W, 0, panels, tile, epi);
         b1 = hi;
       }
       float* part = partials != nullptr ? partials + (n * Ho + oy) * d.Cpad : nullptr;

@@ -14,7 +14,11 @@
 // multiplies) and reused by every panel of the task, so the gated tensor never exists in memory.
 // Tasks: cpu/simd/tiling.h's gemm_split grid (row chunk x panel chunk); a task sweeps its row tiles
 // (outer) over its panels (inner), so the panel chunk stays in L2 and the A tile in L1.
-// Precision: fp32 FMA accumulation in K order; each output is computed by exactly one tile.
+// Arithmetic: GemmDotOf<V> says how A and B are stored and multiplied. Fp32Dot (here): fp32 B
+// panels, A read in place, one FMA per k. The bf16 level's Bf16Dot (cpu/simd/gemm_bf16.h): B panels
+// of bf16 pairs, A rows rounded to bf16 into the scratch tile, one vdpbf16ps per k pair.
+// Precision: fp32 accumulation in K order (pairs: each pair's two products, then the sum); each
+// output is computed by exactly one tile.
 #pragma once
 #include <cstdint>
 
@@ -27,66 +31,11 @@ namespace simd {
 struct GemmArgs {
   const float* a = nullptr;
   int64_t k = 0, n = 0;            // A is [*, k] with row stride k; C has n columns
-  const float* b = nullptr;        // packed panels
+  const float* b = nullptr;        // packed panels (in the Dot's element type)
   const float* bias = nullptr;     // padded to whole panels
   const float* gate = nullptr;     // [images, k] or null
   int64_t rows_per_image = 1;      // which gate row a GEMM row uses
 };
-
-template <class V, int MR, int NV>
-EFFNET_SIMD_INLINE void gemm_micro(const float* __restrict a, int64_t lda, const float* __restrict b, int64_t k,
-                                   const float* __restrict bias, typename V::T (&acc)[MR][NV]) {
-  using T = typename V::T;
-  const int64_t panel = k * V::W;
-#pragma GCC unroll 8
-  for (int j = 0; j < NV; ++j) {
-    const T bj = V::load(bias + j * V::W);
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) acc[r][j] = bj;
-  }
-  for (int64_t kk = 0; kk < k; ++kk) {
-    T bv[NV];
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * panel + kk * V::W);
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      const T av = V::set1(a[r * lda + kk]);
-#pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) acc[r][j] = V::fmadd(av, bv[j], acc[r][j]);
-    }
-  }
-}
-
-// One tile: MR rows from `row`, panels [p, p + nv) with nv = NV or 1 (the odd last panel).
-template <class V, int MR, class Epi>
-void gemm_tile(const float* a, int64_t lda, const GemmArgs& g, int64_t row, int64_t p, int64_t nv, const Epi& epi) {
-  constexpr int NV = V::kGemmNv;
-  static_assert(NV == 2, "tiles are NV = 2 vectors wide, with NV = 1 for an odd last panel");
-  const float* b = g.b + p * g.k * V::W;
-  const float* bias = g.bias + p * V::W;
-  if (nv == NV) {
-    typename V::T acc[MR][NV];
-    gemm_micro<V, MR, NV>(a, lda, b, g.k, bias, acc);
-    epi.template tile<MR, NV>(row, p, acc);
-  } else {
-    typename V::T acc[MR][1];
-    gemm_micro<V, MR, 1>(a, lda, b, g.k, bias, acc);
-    epi.template tile<MR, 1>(row, p, acc);
-  }
-}
-
-// Row-tail dispatch: `rows` (1..MR) picks the instantiation with exactly that many rows.
-template <class V, int MR, class Epi>
-EFFNET_SIMD_INLINE void gemm_tile_rows(int64_t rows, const float* a, int64_t lda, const GemmArgs& g, int64_t row,
-                                       int64_t p, int64_t nv, const Epi& epi) {
-  if constexpr (MR > 1) {
-    if (rows < MR) {
-      gemm_tile_rows<V, MR - 1, Epi>(rows, a, lda, g, row, p, nv, epi);
-      return;
-    }
-  }
-  gemm_tile<V, MR, Epi>(a, lda, g, row, p, nv, epi);
-}
 
 // dst[r, :] = A[row + r, :] * gate[image(row + r), :] for r < rows (rows of A may span images).
 template <class V>
@@ -103,22 +52,114 @@ void gemm_gate_rows(const GemmArgs& g, int64_t row, int64_t rows, float* __restr
   }
 }
 
-// The task [r0, r1) x panels [p0, p1). a_tile: kGemmMaxMr * K floats of this thread's scratch.
+// fp32 GEMM steps: one k per step; A in place (or gated into the tile), B panels [K][W] floats.
+template <class V>
+struct Fp32Dot {
+  using A = float;                   // element of a prepared A row
+  using AOp = typename V::T;         // one step's A operand (a broadcast scalar)
+  using BOp = typename V::T;         // one step's B operand (W weights)
+  static constexpr int64_t kStep = 1;  // k values per step
+  static constexpr bool kTileAlways = false;  // A needs the scratch tile only when gated
+  static constexpr bool kBf16 = false;        // B packed by pack_gemm (not pack_gemm_bf16)
+  // Floats of one packed panel of W output channels (the same in pack_gemm_panels).
+  static constexpr int64_t panel_floats(int64_t k) { return k * V::W; }
+  // Row r of the MR-row tile at `row` is at rows + r * lda(k).
+  static constexpr int64_t lda(int64_t k) { return k; }
+  EFFNET_SIMD_INLINE static const A* prepare(const GemmArgs& g, int64_t row, int64_t rows, float* tile) {
+    if (g.gate == nullptr) return g.a + row * g.k;
+    gemm_gate_rows<V>(g, row, rows, tile);
+    return tile;
+  }
+  EFFNET_SIMD_INLINE static AOp a_at(const A* a, int64_t step) { return V::set1(a[step]); }
+  EFFNET_SIMD_INLINE static BOp b_at(const float* panel, int64_t step) { return V::load(panel + step * V::W); }
+  EFFNET_SIMD_INLINE static typename V::T madd(AOp a, BOp b, typename V::T acc) { return V::fmadd(a, b, acc); }
+};
+
+// Which Dot a vector type's GEMM uses; a level with another arithmetic specializes it.
+template <class V>
+struct GemmDotOf {
+  using type = Fp32Dot<V>;
+};
+template <class V>
+using GemmDot = typename GemmDotOf<V>::type;
+
+template <class V, int MR, int NV>
+EFFNET_SIMD_INLINE void gemm_micro(const typename GemmDot<V>::A* __restrict a, int64_t lda, const float* __restrict b,
+                                   int64_t k, const float* __restrict bias, typename V::T (&acc)[MR][NV]) {
+  using T = typename V::T;
+  using Dot = GemmDot<V>;
+  const int64_t panel = Dot::panel_floats(k), steps = ceil_div(k, Dot::kStep);
+#pragma GCC unroll 8
+  for (int j = 0; j < NV; ++j) {
+    const T bj = V::load(bias + j * V::W);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) acc[r][j] = bj;
+  }
+  for (int64_t kk = 0; kk < steps; ++kk) {
+    typename Dot::BOp bv[NV];
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) bv[j] = Dot::b_at(b + j * panel, kk);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const typename Dot::AOp av = Dot::a_at(a + r * lda, kk);
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[r][j] = Dot::madd(av, bv[j], acc[r][j]);
+    }
+  }
+}
+
+// One tile: MR rows from `row`, panels [p, p + nv) with nv = NV or 1 (the odd last panel).
+template <class V, int MR, class Epi>
+void gemm_tile(const typename GemmDot<V>::A* a, int64_t lda, const GemmArgs& g, int64_t row, int64_t p, int64_t nv,
+               const Epi& epi) {
+  constexpr int NV = V::kGemmNv;
+  static_assert(NV == 2, "tiles are NV = 2 vectors wide, with NV = 1 for an odd last panel");
+  const float* b = g.b + p * GemmDot<V>::panel_floats(g.k);
+  const float* bias = g.bias + p * V::W;
+  if (nv == NV) {
+    typename V::T acc[MR][NV];
+    gemm_micro<V, MR, NV>(a, lda, b, g.k, bias, acc);
+    epi.template tile<MR, NV>(row, p, acc);
+  } else {
+    typename V::T acc[MR][1];
+    gemm_micro<V, MR, 1>(a, lda, b, g.k, bias, acc);
+    epi.template tile<MR, 1>(row, p, acc);
+  }
+}
+
+// Row-tail dispatch: `rows` (1..MR) picks the instantiation with exactly that many rows.
+template <class V, int MR, class Epi>
+EFFNET_SIMD_INLINE void gemm_tile_rows(int64_t rows, const typename GemmDot<V>::A* a, int64_t lda, const GemmArgs& g, int64_t row,
+                                       int64_t p, int64_t nv, const Epi& epi) {
+  if constexpr (MR > 1) {
+    if (rows < MR) {
+      gemm_tile_rows<V, MR - 1, Epi>(rows, a, lda, g, row, p, nv, epi);
+      return;
+    }
+  }
+  gemm_tile<V, MR, Epi>(a, lda, g, row, p, nv, epi);
+}
+
+// The task [r0, r1) x panels [p0, p1). a_tile: gemm_tile_floats(K) floats of this thread's scratch,
+// needed when the A rows are gated or the Dot always prepares them (gemm_needs_tile); else null.
 template <class V, class Epi>
 void gemm_task(const GemmArgs& g, int64_t r0, int64_t r1, int64_t p0, int64_t p1, float* a_tile, const Epi& epi) {
+  using Dot = GemmDot<V>;
   constexpr int MR = V::kGemmMr, NV = V::kGemmNv;
   static_assert(MR <= kGemmMaxMr, "scratch tiles hold kGemmMaxMr rows");
   for (int64_t row = r0; row < r1; row += MR) {
     const int64_t rows = r1 - row < MR ? r1 - row : MR;
-    const float* a = g.a + row * g.k;
-    if (g.gate != nullptr) {
-      gemm_gate_rows<V>(g, row, rows, a_tile);
-      a = a_tile;
-    }
+    const typename Dot::A* a = Dot::prepare(g, row, rows, a_tile);
     for (int64_t p = p0; p < p1; p += NV) {
-      gemm_tile_rows<V, MR, Epi>(rows, a, g.k, g, row, p, p1 - p < NV ? p1 - p : NV, epi);
+      gemm_tile_rows<V, MR, Epi>(rows, a, Dot::lda(g.k), g, row, p, p1 - p < NV ? p1 - p : NV, epi);
     }
   }
+}
+
+// Whether gemm_task needs a tile for these arguments.
+template <class V>
+constexpr bool gemm_needs_tile(const GemmArgs& g) {
+  return g.gate != nullptr || GemmDot<V>::kTileAlways;
 }
 
 }  // namespace simd

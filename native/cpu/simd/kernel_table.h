@@ -12,17 +12,23 @@ namespace simd {
 
 template <class V>
 CpuKernels kernel_table(const char* level) {
+  // The 1x1 ops' weights and scratch follow the level's GEMM arithmetic (cpu/simd/gemm.h).
+  using Dot = GemmDot<V>;
+  const auto pack = Dot::kBf16 ? pack_gemm_bf16<V::W> : pack_gemm<V::W>;
+  const auto pw_scratch = Dot::kTileAlways ? gemm_tiles_scratch : pwconv_bn_act_scratch;
+  const auto head_scratch = Dot::kTileAlways ? head_pool_tiles_scratch : head_pool_scratch;
+  const auto linear_scratch = Dot::kTileAlways ? gemm_tiles_scratch : no_scratch;
   return CpuKernels{level,
                     {
                         {level, pack_conv_bn_act, no_scratch, conv_bn_act<V>},
                         {level, pack_dwconv_bn_act, dwconv_bn_act_scratch, dwconv_bn_act<V>},
                         {level, pack_se_gate, se_gate_scratch, se_gate<V>},
-                        {level, pack_gemm<V::W>, pwconv_bn_act_scratch, pwconv_bn_act<V>},
-                        {level, pack_gemm<V::W>, head_pool_scratch, head_pool<V>},
-                        {level, pack_gemm<V::W>, no_scratch, linear<V>},
+                        {level, pack, pw_scratch, pwconv_bn_act<V>},
+                        {level, pack, head_scratch, head_pool<V>},
+                        {level, pack, linear_scratch, linear<V>},
                     },
                     expand_dw<V>,
-                    {fma_burst<V>, V::W, kFmaChains}};
+                    {fma_burst<V>, V::W, kFmaChains, int32_t(2 * Dot::kStep)}};
 }
 
 }  // namespace simd

@@ -1,7 +1,10 @@
 #include "cpu/simd/packing.h"
 
 #include <algorithm>
+#include <cstring>
+#include <vector>
 
+#include "core/bf16.h"
 #include "cpu/simd/tiling.h"
 
 namespace effnet {
@@ -31,6 +34,18 @@ void pack_gemm_panels(const OpDesc& op, const ValueDesc& in, const ValueDesc& ou
     float* panel = d + (co / w) * cin * w + co % w;
     for (int64_t ci = 0; ci < cin; ++ci) panel[ci * w] = op.weight[size_t(co * cin + ci)];
   }
+}
+
+void pack_gemm_bf16_panels(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, int64_t w, PackedWeights* p) {
+  const int64_t cin = in.c, cout = out.c, panels = ceil_div(cout, w), pairs = ceil_div(cin, 2);
+  std::vector<uint16_t> d(size_t(panels * pairs * w * 2), 0);  // bf16 zero is all-zero bits
+  for (int64_t co = 0; co < cout; ++co) {
+    uint16_t* panel = d.data() + (co / w) * pairs * w * 2 + (co % w) * 2;
+    for (int64_t ci = 0; ci < cin; ++ci) panel[(ci / 2) * w * 2 + ci % 2] = bf16_bits(op.weight[size_t(co * cin + ci)]);
+  }
+  p->w = AlignedBuffer(panels * pairs * w);  // 2 bf16 per float; copied bytewise (no float aliasing)
+  std::memcpy(p->w.data(), d.data(), d.size() * sizeof(uint16_t));
+  p->b = padded(op.bias, round_up(panels * w, kChannelPad));
 }
 
 void pack_dwconv_bn_act(const OpDesc& op, const ValueDesc& in, const ValueDesc&, PackedWeights* p) {

@@ -18,6 +18,13 @@ template <int W>
 void pack_gemm(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, PackedWeights* p) {
   pack_gemm_panels(op, in, out, W, p);
 }
+// The bf16 level's GEMM weights (cpu/simd/gemm_bf16.h): panels of `w` output channels stored
+// [panel][ceil(Cin/2)][w][2] as bf16 (core/bf16.h rounding), zero past Cin and Cout; bias fp32 as above.
+void pack_gemm_bf16_panels(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, int64_t w, PackedWeights* p);
+template <int W>
+void pack_gemm_bf16(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, PackedWeights* p) {
+  pack_gemm_bf16_panels(op, in, out, W, p);
+}
 void pack_dwconv_bn_act(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, PackedWeights* p);
 void pack_conv_bn_act(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, PackedWeights* p);
 void pack_se_gate(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, PackedWeights* p);

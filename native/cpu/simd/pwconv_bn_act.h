@@ -52,13 +52,14 @@ void gemm_store(const KernelArgs& a, const GemmArgs& g, int64_t m, bool swish) {
   const int64_t panels = ceil_div(g.n, V::W);
   const GemmSplit s = gemm_split(m, panels, g.k, V::W, V::kGemmMr, V::kGemmNv, a.threads);
   const StoreEpilogue<V> epi{a.y, a.residual, g.n, swish};
-  const int64_t tile_floats = kGemmMaxMr * round_up(g.k, kChannelPad);
+  const int64_t tile_floats = gemm_tile_floats(g.k);
+  const bool tiled = gemm_needs_tile<V>(g);
   parallel_for(s.row_chunks * s.panel_chunks, a.threads, [&](int64_t task, int32_t thread) {
     const int64_t rc = task / s.panel_chunks, pc = task % s.panel_chunks;
     const int64_t r0 = rc * s.row_chunk, p0 = pc * s.panel_chunk;
     const int64_t r1 = r0 + s.row_chunk < m ? r0 + s.row_chunk : m;
     const int64_t p1 = p0 + s.panel_chunk < panels ? p0 + s.panel_chunk : panels;
-    float* tile = g.gate != nullptr ? a.scratch + thread * tile_floats : nullptr;
+    float* tile = tiled ? a.scratch + thread * tile_floats : nullptr;
     gemm_task<V>(g, r0, r1, p0, p1, tile, epi);
   });
 }

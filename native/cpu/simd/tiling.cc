@@ -57,16 +57,25 @@ int64_t se_gate_scratch(const OpDesc&, const ValueDesc&, const ValueDesc&, const
   return int64_t(batch) * round_up(p.hidden, kChannelPad);
 }
 
-// The gated A tile (kGemmMaxMr rows x Cin) of each pool thread.
-int64_t pwconv_bn_act_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc&, const PackedWeights&,
-                              int32_t) {
-  return op.gate >= 0 ? int64_t(ThreadPool::instance().capacity()) * kGemmMaxMr * round_up(in.c, kChannelPad) : 0;
+// The A tile of each pool thread.
+int64_t gemm_tiles_scratch(const OpDesc&, const ValueDesc& in, const ValueDesc&, const PackedWeights&, int32_t) {
+  return int64_t(ThreadPool::instance().capacity()) * gemm_tile_floats(in.c);
 }
 
-// Pooled partials [image][chunk][Cout padded].
+// fp32: only a gated GEMM needs the tiles.
+int64_t pwconv_bn_act_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
+                              int32_t batch) {
+  return op.gate >= 0 ? gemm_tiles_scratch(op, in, out, p, batch) : 0;
+}
+
 int64_t head_pool_scratch(const OpDesc&, const ValueDesc& in, const ValueDesc& out, const PackedWeights&,
                           int32_t batch) {
-  return int64_t(batch) * head_chunks(in) * round_up(out.c, kChannelPad);
+  return head_partial_floats(in, out, batch);
+}
+
+int64_t head_pool_tiles_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
+                                int32_t batch) {
+  return head_partial_floats(in, out, batch) + gemm_tiles_scratch(op, in, out, p, batch);
 }
 
 }  // namespace simd

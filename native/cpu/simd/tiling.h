@@ -13,8 +13,8 @@
 namespace effnet {
 namespace simd {
 
-inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
-inline int64_t ceil_div(int64_t v, int64_t m) { return (v + m - 1) / m; }
+inline constexpr int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+inline constexpr int64_t ceil_div(int64_t v, int64_t m) { return (v + m - 1) / m; }
 
 // Channel padding of packed dw/conv/se weights and of per-channel partial sums: a multiple of every
 // level's vector width, so weights are always read as whole vectors (the pad is zero).
@@ -28,6 +28,14 @@ inline int64_t dw_bands(const ValueDesc& out) { return out.h < 16 ? out.h : 16; 
 // head_pool: rows per pooled-partial chunk; chunks never straddle images (fixed by the shape).
 inline constexpr int64_t kHeadChunkRows = 64;
 inline int64_t head_chunks(const ValueDesc& in) { return ceil_div(int64_t(in.h) * in.w, kHeadChunkRows); }
+// head_pool's pooled partials [image][chunk][Cout padded], at the start of its scratch.
+inline int64_t head_partial_floats(const ValueDesc& in, const ValueDesc& out, int32_t batch) {
+  return int64_t(batch) * head_chunks(in) * round_up(out.c, kChannelPad);
+}
+
+// One thread's GEMM A tile (kGemmMaxMr rows of K, gated fp32 or bf16 pairs): floats, a multiple of
+// 16 so consecutive threads' tiles stay 64-byte aligned.
+inline int64_t gemm_tile_floats(int64_t k) { return kGemmMaxMr * round_up(k, kChannelPad); }
 
 // A GEMM's task grid: row chunks (multiples of mr) x column chunks (multiples of nv panels).
 struct GemmSplit {
@@ -50,6 +58,12 @@ int64_t pwconv_bn_act_scratch(const OpDesc& op, const ValueDesc& in, const Value
                               int32_t batch);
 int64_t head_pool_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
                           int32_t batch);
+// For a GEMM whose A rows always go through the tile (the bf16 level): every pool thread's tile,
+// after head_pool's partials for head_pool.
+int64_t gemm_tiles_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
+                           int32_t batch);
+int64_t head_pool_tiles_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
+                                int32_t batch);
 
 }  // namespace simd
 }  // namespace effnet

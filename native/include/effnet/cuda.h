@@ -23,13 +23,11 @@ struct CudaStatus {
 // Cheap enough to call per request; never throws (a missing driver is a status, not an error).
 CudaStatus cuda_status();
 
-enum class Precision { fp32, fp16 };
-
 struct CudaOptions {
   int device = 0;
   // fp32: fp32 storage and math (SIMT). fp16: feature maps and GEMM weights stored as fp16, tensor
   // cores for the 1x1 convs; every sum is accumulated in fp32, and small vectors (SE sums and gates,
-  // pooled features, logits) stay fp32.
+  // pooled features, logits) stay fp32. bf16 is a CPU precision: ERR_INVALID_OPTION here.
   Precision precision = Precision::fp32;
 };
 

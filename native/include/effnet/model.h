@@ -16,6 +16,14 @@ enum class KernelSet : int32_t {
   reference = 1,  // the plain scalar reference kernels (the oracle)
 };
 
+// What the network computes in. fp32 everywhere by default. fp16: the CUDA backend only
+// (effnet/cuda.h). bf16: the CPU only, on CPUs with AVX512_BF16 (the "avx512-bf16" kernels): the
+// 1x1 convolutions (expand, project, head, classifier) round their inputs and weights to bfloat16
+// and accumulate the products in fp32 (vdpbf16ps); every other op, and every tensor between ops,
+// stays fp32. Anywhere else, asking for it throws kErrInvalidOption with the reason.
+enum class Precision { fp32, fp16, bf16 };
+const char* precision_name(Precision p);
+
 struct CompileOptions {
   int32_t threads = 0;  // 0 = one per hardware core
   KernelSet kernels = KernelSet::fast;
@@ -23,6 +31,7 @@ struct CompileOptions {
   // variable, if set, decides), "scalar" or "generic" (portable C++), "avx2", "avx512", "neon"
   // (aarch64), or "reference". An unknown level, or one this CPU cannot run, makes compile() throw.
   std::string cpu_level;
+  Precision precision = Precision::fp32;
 };
 
 // One step of a profiled run: plan ops [first_op, first_op + op_count) (two when an expand conv and
@@ -66,6 +75,7 @@ struct RuntimeInfo {
   std::vector<std::string> cpu_features;  // e.g. {"avx2", "fma", "avx512f"}
   std::string cpu_kernels;                // what KernelSet::fast resolves to here
   std::vector<std::string> cpu_levels;    // every fast level this CPU can run (cpu_level values)
+  bool bf16 = false;                      // precision 'bf16' runs here
   int32_t hardware_threads = 1;
 };
 RuntimeInfo runtime_info();
