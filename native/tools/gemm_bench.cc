@@ -1,7 +1,8 @@
 // effnet_gemm_bench: the machine's fp32 FMA peak (independent FMA chains on zmm and ymm registers,
 // per core and on every core) and the GFLOP/s of the pwconv_bn_act GEMM on EfficientNet-B0's 1x1
 // shapes (batch 1, gated where the network gates them; the op alone, as compile_op + run_op), at
-// every CPU level this machine runs.
+// every CPU level this machine runs, and on the bf16 kernels (precision 'bf16', "avx512-bf16") where
+// the CPU has AVX512_BF16.
 //   effnet_gemm_bench [--threads T] [--iters K] [--level L]
 #if defined(__x86_64__) || defined(__i386__)  // the FMA peak rows are x86 only
 #include <immintrin.h>
@@ -140,15 +141,18 @@ int main(int argc, char** argv) {
       {"7x7 192->1152 exp", 7, 7, 192, 1152, false, Act::swish},
       {"7x7 320->1280 head", 7, 7, 320, 1280, false, Act::swish},
   };
+  std::vector<const CpuKernels*> tables = runnable_levels();
+#if defined(__x86_64__) || defined(__i386__)
+  if (bf16_supported()) tables.push_back(&avx512_bf16_kernels());
+#endif
   try {
-    for (const CpuKernels* level : runnable_levels()) {
+    for (const CpuKernels* level : tables) {
       if (!only.empty() && only != level->level) continue;
       for (int32_t t : {1, threads}) {
         std::printf("pwconv_bn_act GEMM, level %s, %d thread(s): GFLOP/s (median of %d)\n", level->level, t, iters);
         for (const Shape& s : shapes) {
           const Plan plan = pw_plan(s, 7);
-          const CpuKernels& kernels = select_kernels(KernelSet::fast, level->level);
-          const CompiledOp op = compile_op(plan, 0, kernels);
+          const CompiledOp op = compile_op(plan, 0, *level);
           AlignedBuffer x(plan.values[0].size()), y(plan.values[1].size()), gate(s.cin);
           std::fill(x.data(), x.data() + x.size(), 0.5f);
           std::fill(gate.data(), gate.data() + gate.size(), 0.75f);

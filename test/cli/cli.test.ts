@@ -118,5 +118,9 @@ describe('efficientnet CLI', () => {
     expect(info.binary).toMatch(/\.node$/);
     expect(info.cpuLevelsCompiled).toEqual(expect.arrayContaining(info.cpuLevels));
     expect(info.cpuLevelsCompiled).toContain(info.cpuKernels);
+    // bf16 runs exactly where the CPU reports AVX512_BF16 next to the avx512 level.
+    expect(info.bf16).toBe(info.cpuFeatures.includes('avx512bf16') && info.cpuLevels.includes('avx512'));
+    const text = cli(['info']).stdout.toString();
+    expect(text).toMatch(info.bf16 ? /^bf16 +yes \(--precision bf16\)$/m : /^bf16 +no \(needs AVX-512 with AVX512_BF16\)$/m);
   });
 });

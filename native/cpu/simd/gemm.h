@@ -17,8 +17,8 @@
 // Arithmetic: GemmDotOf<V> says how A and B are stored and multiplied. Fp32Dot (here): fp32 B
 // panels, A read in place, one FMA per k. The bf16 level's Bf16Dot (cpu/simd/gemm_bf16.h): B panels
 // of bf16 pairs, A rows rounded to bf16 into the scratch tile, one vdpbf16ps per k pair.
-// Precision: fp32 accumulation in K order (pairs: each pair's two products, then the sum); each
-// output is computed by exactly one tile.
+// Precision: fp32 accumulation in K order (bf16: a pair per vdpbf16ps, its internal rounding the
+// CPU's); each output is computed by exactly one tile.
 #pragma once
 #include <cstdint>
 
