@@ -1,6 +1,6 @@
 // effnet_run: loads a saved plan, fills the input from a seed, runs it and prints each output's
 // checksums and the median latency. No Node needed.
-//   effnet_run plan.bin [--batch N] [--iters K] [--level L] [--threads T] [--seed S] [--compare-reference]
+//   effnet_run plan.bin [--batch N] [--iters K] [--level L] [--precision fp32|bf16] [--threads T] [--seed S] [--compare-reference]
 //              [--profile]
 // --profile: instead, times every op on its own (tools/op_profile.h) and prints a per-op table.
 #include <algorithm>
@@ -35,7 +35,7 @@ std::vector<std::vector<float>> run_once(Model& model, const std::vector<float>&
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr,
-                 "usage: effnet_run plan.bin [--batch N] [--iters K] [--level L] [--threads T] [--seed S] "
+                 "usage: effnet_run plan.bin [--batch N] [--iters K] [--level L] [--precision fp32|bf16] [--threads T] [--seed S] "
                  "[--compare-reference] [--profile]\n");
     return 2;
   }
@@ -50,6 +50,14 @@ int main(int argc, char** argv) {
     else if (a == "--iters" && i + 1 < argc) iters = std::max(1, std::atoi(argv[++i]));
     else if (a == "--level" && i + 1 < argc) options.cpu_level = argv[++i];
     else if (a == "--threads" && i + 1 < argc) options.threads = std::atoi(argv[++i]);
+    else if (a == "--precision" && i + 1 < argc) {
+      const std::string p = argv[++i];
+      if (p != "fp32" && p != "bf16") {
+        std::fprintf(stderr, "effnet_run: --precision is fp32 or bf16, not %s\n", p.c_str());
+        return 2;
+      }
+      options.precision = p == "bf16" ? Precision::bf16 : Precision::fp32;
+    }
     else if (a == "--seed" && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--compare-reference") compare = true;
     else if (a == "--profile") profile = true;
