@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "core/bf16.h"
 #include "effnet/error.h"
 
 namespace effnet {
@@ -36,6 +37,21 @@ void check_fp16_weights(const Plan& plan) {
         throw Error(kErrInvalidOption, "precision fp16 cannot hold " + where(i, op, j / size_t(cin), j % size_t(cin), cin) +
                                            " = " + number(op.weight[j]) +
                                            " (fp16's largest finite value is 65504); use fp32");
+      }
+    }
+  }
+}
+
+void check_bf16_weights(const Plan& plan) {
+  for (size_t i = 0; i < plan.ops.size(); ++i) {
+    const OpDesc& op = plan.ops[i];
+    if (op.kind != OpKind::pwconv_bn_act && op.kind != OpKind::head_pool && op.kind != OpKind::linear) continue;
+    const int32_t cin = plan.values[size_t(op.x)].c;  // weight is [cout][cin]
+    for (size_t j = 0; j < op.weight.size(); ++j) {
+      if (!std::isfinite(round_bf16(op.weight[j]))) {
+        throw Error(kErrInvalidOption, "precision bf16 cannot hold " + where(i, op, j / size_t(cin), j % size_t(cin), cin) +
+                                           " = " + number(op.weight[j]) +
+                                           " (it rounds past bf16's largest finite value, 3.3895314e+38); use fp32");
       }
     }
   }

@@ -26,6 +26,12 @@ inline constexpr float kFp16Max = 65504.0f;
 // above). The plan must be valid (validate_plan).
 void check_fp16_weights(const Plan& plan);
 
+// The same for precision 'bf16' on the CPU, whose 1x1 ops (pwconv_bn_act, head_pool, linear) hold
+// their weights as bf16 (core/bf16.h): bf16 has fp32's exponent range, so only a weight that rounds
+// past bf16's largest finite value (|w| >= 3.3961776e38, where fp32 itself ends at 3.4028235e38)
+// is refused. Tiny weights flush to zero below 2^-126, an absolute error under 1.2e-38.
+void check_bf16_weights(const Plan& plan);
+
 // The CUDA backend's load-time precision checks, the same with or without a GPU: bf16 (a CPU
 // precision) throws Error(kErrInvalidOption); fp16 runs check_fp16_weights.
 void check_cuda_precision(const Plan& plan, Precision precision);

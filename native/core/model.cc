@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "core/compiled_op.h"
+#include "core/fp16_range.h"
 #include "core/op_cost.h"
 #include "core/memory_plan.h"
 #include "core/plan_check.h"
@@ -49,6 +50,7 @@ class CpuModel final : public Model {
     if (options.threads < 0) throw Error(kErrInvalidOption, "threads = " + std::to_string(options.threads) + " must be >= 0");
     validate_plan(plan);
     kernels_ = &select_kernels(options.kernels, options.cpu_level, options.precision);
+    if (options.precision == Precision::bf16) check_bf16_weights(plan);
     threads_ = options.threads > 0 ? options.threads : hardware_threads();
     // The reference kernels are the oracle: plain loops on the calling thread.
     threads_ = kernels_ == &reference_kernels() ? 1 : std::min(threads_, ThreadPool::instance().capacity());

@@ -13,7 +13,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EfficientNet } from '../../lib';
+import { EfficientNet, resolveArch, seededStateDict, writeSafetensors } from '../../lib';
 import { getNative, type NativeCompileOptions } from '../../lib/native';
 import { seededImageBatch } from '../../lib/random';
 import { expectCode } from '../helpers/errors';
@@ -74,6 +74,24 @@ describe.runIf(hasBf16)('precision bf16 on this CPU', () => {
     expect(Array.from(third)).toEqual(Array.from(batched.subarray(2000)));
     one.dispose();
     two.dispose();
+  });
+
+  it('refuses a 1x1 weight that rounds past the largest finite bf16, naming it; fp32 loads it', async () => {
+    const small = { width: 0.5, depth: 0.5, resolution: 64 } as const;
+    const tensors = seededStateDict(resolveArch(small), 1);
+    const fc = tensors.get('classifier.1.weight')!;
+    const data = Float32Array.from(fc.data as Float32Array);
+    data[0] = 3.4e38; // fp32-finite; bf16 tops out at 3.3895e38 and rounds this to infinity
+    tensors.set('classifier.1.weight', { ...fc, data });
+    const weights = writeSafetensors(tensors);
+    await expectCode(
+      EfficientNet.load({ variant: small, weights, precision: 'bf16' }),
+      'ERR_INVALID_OPTION',
+      /precision bf16 cannot hold op \d+ \(linear\) weight\[0\]\[0\] of \[1000\]\[\d+\] = 3\.4e\+38/,
+    );
+    data[0] = 3.38e38; // rounds down to bf16's largest: held
+    (await EfficientNet.load({ variant: small, weights: writeSafetensors(tensors), precision: 'bf16' })).dispose();
+    (await EfficientNet.load({ variant: small, weights })).dispose();
   });
 
   it('is refused with the reference kernels, another CPU level, or CUDA', async () => {
