@@ -75,10 +75,11 @@ export interface CudaInfo {
 /** A compiled plan in the native core. */
 export interface NativeModel {
   /**
-   * Runs a batch: input NHWC, outputs preallocated in plan.outputs order (null: not wanted this
+   * Runs a batch: input in `layout` order (default 'nhwc'; 'nchw' is transposed as the core copies
+   * it, before this returns), outputs preallocated in plan.outputs order (null: not wanted this
    * time). Settles off the JS thread.
    */
-  run(input: Float32Array, batch: number, outputs: Array<Float32Array | null>): Promise<void>;
+  run(input: Float32Array, batch: number, outputs: Array<Float32Array | null>, layout?: 'nhwc' | 'nchw'): Promise<void>;
   /**
    * `runs` runs of the batch as run() does them, with a clock read around each step (CPU only:
    * ERR_INVALID_OPTION on other backends). Settles off the JS thread.

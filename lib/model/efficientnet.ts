@@ -22,7 +22,7 @@ import { checkLayout, checkOptions, checkPreprocessOptions, checkStreamOptions, 
 import { topPredictions, type Prediction } from './classify';
 import { ExtraPlans } from './extra-plans';
 import { DEFAULT_FEATURE_STAGES, checkStages, featureMaps, stageOutput, type FeatureMap } from './features';
-import { prepareInput, type PreparedInput, type TensorLike } from './input';
+import { checkInput, type Layout, type PreparedInput, type TensorLike } from './input';
 import { InputPool } from './input-pool';
 import { profileCompiled, type ModelProfile } from './profile';
 import { readInput } from './read-input';
@@ -192,8 +192,9 @@ export class EfficientNet {
     const { layout } = checkOptions(options, 'options', ['layout']);
     const order = checkLayout(layout, 'options.layout');
     return this.#limit.with(async () => {
-      const { nhwc, batch } = prepareInput(input, order, this.resolution);
-      const { logits } = await this.#execute(main, nhwc, batch, ['logits'], stack);
+      // The core copies the caller's array (transposing NCHW) before #execute's first await.
+      const { data, batch } = checkInput(input, order, this.resolution);
+      const { logits } = await this.#execute(main, data, batch, ['logits'], stack, order);
       return new Tensor(logits, [batch, this.arch.numClasses]);
     });
   }
@@ -419,12 +420,13 @@ export class EfficientNet {
   // The one path to the core (runPlan), refused once disposed.
   async #execute<K extends PlanOutput>(
     compiled: Compiled,
-    nhwc: Float32Array,
+    input: Float32Array,
     batch: number,
     wanted: readonly K[],
     stack: Error = new Error(),
+    layout: Layout = 'nhwc',
   ): Promise<Record<K, Float32Array>> {
     if (this.#disposed) throw new EfficientNetError('ERR_DISPOSED', 'This model has been disposed; load it again to run it');
-    return runPlan(compiled, nhwc, batch, wanted, stack);
+    return runPlan(compiled, input, batch, wanted, stack, layout);
   }
 }

@@ -1,8 +1,10 @@
 /**
- * Turning what a caller passes to `run()` into the NHWC float32 batch the core reads.
+ * Turning what a caller passes as a tensor into the NHWC float32 batch the core reads.
  * Accepts a bare Float32Array (NCHW, batch inferred) or `{ data, dims }` in NCHW (default) or
- * NHWC. Always copies into a buffer the library owns, so the caller may reuse or mutate its own
- * array while the run is in flight.
+ * NHWC. {@link checkInput} only validates (run() hands the caller's array and its layout to the
+ * core, whose copy transposes NCHW on the way); {@link prepareInput} also copies into an NHWC
+ * buffer the library owns, for paths that hold the batch across an await (batching, CAM), so the
+ * caller may reuse or mutate its own array while the work is in flight.
  */
 import { EfficientNetError, describeValue, invalidParameterError, is } from '../errors';
 import type { Layout } from '../image';
@@ -22,6 +24,12 @@ export interface PreparedInput {
   batch: number;
 }
 
+/** A validated tensor: the caller's own data, in `layout`. */
+export interface CheckedInput {
+  data: Float32Array;
+  batch: number;
+}
+
 function shapeText(dims: readonly number[]): string {
   return `[${dims.join(', ')}]`;
 }
@@ -35,7 +43,7 @@ function shapeText(dims: readonly number[]): string {
  *   that do not match the model
  * @throws {TypeError} for something that is not an array or tensor at all
  */
-export function prepareInput(input: unknown, layout: Layout, resolution: number): PreparedInput {
+export function checkInput(input: unknown, layout: Layout, resolution: number): CheckedInput {
   const perImage = 3 * resolution * resolution;
   let data: unknown;
   let dims: readonly number[];
@@ -81,9 +89,18 @@ export function prepareInput(input: unknown, layout: Layout, resolution: number)
       `input.data holds ${data.length} values but dims ${shapeText(dims)} need ${dims.reduce((a, b) => a * b, 1)}`,
     );
   }
-  const batch = dims[0];
+  return { data, batch: dims[0] };
+}
+
+/**
+ * {@link checkInput}, then a copy in NHWC order.
+ * @throws as {@link checkInput}
+ */
+export function prepareInput(input: unknown, layout: Layout, resolution: number): PreparedInput {
+  const { data, batch } = checkInput(input, layout, resolution);
   if (layout === 'nhwc') return { nhwc: data.slice(), batch };
   // NCHW -> NHWC, one plane at a time (sequential reads, strided writes).
+  const perImage = 3 * resolution * resolution;
   const nhwc = new Float32Array(data.length);
   const hw = resolution * resolution;
   for (let n = 0; n < batch; n++) {

@@ -1,20 +1,24 @@
 /** Running a compiled plan: the one path from a model's methods to the core. */
+import type { Layout } from '../image';
 import { wrapNativeError } from '../native';
 import type { Compiled } from './compile';
 import type { PlanOutput } from './lower';
 
 /**
- * Runs `compiled` on an NHWC batch and copies out only the outputs asked for.
+ * Runs `compiled` on a batch and copies out only the outputs asked for.
+ * @param input - the batch in `layout` order: NHWC, or NCHW, which the core transposes as it
+ *   copies the input (before this returns its promise, so the caller's array is free again)
  * @param stack - the caller's stack, for native errors
  * @returns per output asked, batch * h * w * c values (NHWC)
  * @throws {EfficientNetError} what the core reports (ERR_OUT_OF_MEMORY, ERR_DISPOSED, ...)
  */
 export async function runPlan<K extends PlanOutput>(
   compiled: Compiled,
-  nhwc: Float32Array,
+  input: Float32Array,
   batch: number,
   wanted: readonly K[],
   stack: Error,
+  layout: Layout = 'nhwc',
 ): Promise<Record<K, Float32Array>> {
   const result = {} as Record<K, Float32Array>;
   const byId = new Map<number, Float32Array>();
@@ -24,7 +28,7 @@ export async function runPlan<K extends PlanOutput>(
     byId.set(id, result[name]);
   }
   try {
-    await compiled.native.run(nhwc, batch, compiled.order.map((id) => byId.get(id) ?? null));
+    await compiled.native.run(input, batch, compiled.order.map((id) => byId.get(id) ?? null), layout);
   } catch (err) {
     throw wrapNativeError(err, stack);
   }

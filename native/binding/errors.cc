@@ -26,6 +26,17 @@ Napi::Error make_error(Napi::Env env, const ErrorInfo& info) {
   return error;
 }
 
+std::string describe(const Napi::Value& v) {
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsNumber()) return "number " + v.ToString().Utf8Value();
+  if (v.IsString()) return "string \"" + v.As<Napi::String>().Utf8Value() + "\"";
+  if (v.IsTypedArray()) return "a typed array";
+  if (v.IsArray()) return "an array";
+  if (v.IsObject()) return "an object";
+  return "a value of another type";
+}
+
 void throw_type_error(Napi::Env env, const std::string& expected, const std::string& what,
                       const std::string& received) {
   throw Napi::TypeError::New(env, "Expected " + expected + " for " + what + " but received " + received);

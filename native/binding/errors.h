@@ -19,6 +19,9 @@ ErrorInfo current_exception_info();
 // An Error object with `code` set, ready to throw or to reject a promise with.
 Napi::Error make_error(Napi::Env env, const ErrorInfo& info);
 
+// A JS value as the Z of that message: `number 3`, `string "x"`, `an array`, ...
+std::string describe(const Napi::Value& v);
+
 // Throws a JS TypeError / RangeError with the house message "Expected X for Y but received Z".
 [[noreturn]] void throw_type_error(Napi::Env env, const std::string& expected, const std::string& what,
                                    const std::string& received);

@@ -9,17 +9,6 @@
 namespace effnet::binding {
 namespace {
 
-std::string describe(const Napi::Value& v) {
-  if (v.IsUndefined()) return "undefined";
-  if (v.IsNull()) return "null";
-  if (v.IsNumber()) return "number " + v.ToString().Utf8Value();
-  if (v.IsString()) return "string \"" + v.As<Napi::String>().Utf8Value() + "\"";
-  if (v.IsTypedArray()) return "a typed array";
-  if (v.IsArray()) return "an array";
-  if (v.IsObject()) return "an object";
-  return "a value of another type";
-}
-
 int32_t get_int(const Napi::Object& o, const char* key, const std::string& where, bool optional,
                 int32_t fallback) {
   Napi::Value v = o.Get(key);
