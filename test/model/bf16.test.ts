@@ -13,10 +13,11 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EfficientNet, resolveArch, seededStateDict, writeSafetensors } from '../../lib';
+import { EfficientNet, preprocess, resolveArch, seededStateDict, writeSafetensors } from '../../lib';
 import { getNative, type NativeCompileOptions } from '../../lib/native';
 import { seededImageBatch } from '../../lib/random';
 import { expectCode } from '../helpers/errors';
+import { topK } from '../helpers/logits';
 import { fixtureLogits, parityFixtures as fixtures } from '../helpers/parity-fixtures';
 
 const hasBf16 = getNative().info().bf16;
@@ -48,19 +49,32 @@ describe.runIf(hasBf16)('precision bf16 on this CPU', () => {
     expect(drift).toBeGreaterThan(1e-4);
   });
 
-  it('seeded B0 on the photo fixtures: the same top-1 as fp32 (measured: all top-5 the same too)', async () => {
+  // On the photos the bound is on the logits themselves: measured 0.3-1.7 % of the largest fp32
+  // logit, bounded at 5 %. Top-1 / top-5 agreement is printed, not asserted: the seeded B0's top
+  // classes lie within 0.002-0.8 of each other, about what bf16 moves a logit, so their order is
+  // a property of the CPU's rounding as much as of the kernels (all 8 agree on the Zen 5 measured).
+  it('seeded B0 on the photo fixtures: logits within 5 % of fp32, top-k agreement printed', async () => {
     const images = path.join(__dirname, '..', 'fixtures/images');
     const files = readdirSync(images).filter((f) => /\.(png|jpg|gif)$/.test(f)).map((f) => path.join(images, f));
-    const tops: Record<string, number[][]> = {};
-    for (const precision of ['fp32', 'bf16'] as const) {
-      const model = await EfficientNet.load({ variant: 'b0', precision });
-      tops[precision] = [];
-      for (const file of files) tops[precision].push((await model.classify(file, { topK: 5 }))[0].map((p) => p.index));
-      model.dispose();
+    const [fp32, bf16] = await Promise.all([
+      EfficientNet.load({ variant: 'b0' }),
+      EfficientNet.load({ variant: 'b0', precision: 'bf16' }),
+    ]);
+    let top1 = 0;
+    let top5 = 0;
+    for (const file of files) {
+      const x = await preprocess(file, fp32.preprocessing, { layout: 'nhwc' });
+      const a = (await fp32.run(x, { layout: 'nhwc' })).data;
+      const b = (await bf16.run(x, { layout: 'nhwc' })).data;
+      const drift = maxAbsDiff(a, b) / Math.max(...a.map(Math.abs));
+      expect(drift, path.basename(file)).toBeLessThanOrEqual(0.05);
+      expect(drift, path.basename(file)).toBeGreaterThan(0);
+      if (topK(a, 1)[0] === topK(b, 1)[0]) top1++;
+      if (topK(a, 5).join() === topK(b, 5).join()) top5++;
     }
-    const top5Same = files.filter((_, i) => tops.fp32[i].join() === tops.bf16[i].join()).length;
-    console.log(`bf16 vs fp32 on ${files.length} photos (seeded B0): top-5 identical on ${top5Same}`);
-    for (let i = 0; i < files.length; i++) expect(tops.bf16[i][0], path.basename(files[i])).toBe(tops.fp32[i][0]);
+    console.log(`bf16 vs fp32 on ${files.length} photos (seeded B0): top-1 identical on ${top1}, top-5 on ${top5}`);
+    fp32.dispose();
+    bf16.dispose();
   });
 
   it('batch and thread count do not change a bf16 result', async () => {
