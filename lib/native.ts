@@ -101,6 +101,8 @@ export interface NativeStepTime {
   /** For the whole batch: 2 x multiply-adds, and the least bytes moved (native/core/op_cost.h). */
   flops: number;
   bytes: number;
+  /** The part of `flops` done by the packed GEMM (bf16 pair dots under precision 'bf16'). */
+  gemmFlops: number;
 }
 
 /** A profiled run: its steps, the median whole run, and how many steps ran one image per thread. */

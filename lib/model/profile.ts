@@ -11,11 +11,6 @@ export const OP_CLASSES = ['stem', 'expand 1x1', 'expand 1x1 + depthwise', 'dept
 /** One of {@link OP_CLASSES}. */
 export type OpClass = (typeof OP_CLASSES)[number];
 
-/**
- * The classes whose FLOPs are (mostly, for the fused step) the packed GEMM of the 1x1 convolutions:
- * what precision 'bf16' computes with bf16 pair dots, so their roof is then the bf16 dot peak.
- */
-export const GEMM_CLASSES: ReadonlySet<OpClass> = new Set<OpClass>(['expand 1x1', 'expand 1x1 + depthwise', 'project 1x1', 'head', 'classifier']);
 
 /** One step of a profiled run. */
 export interface ProfileStep {
@@ -28,6 +23,8 @@ export interface ProfileStep {
   flops: number;
   /** For the whole batch: activations read and written and packed weights, each once. */
   bytes: number;
+  /** The part of `flops` done by the packed GEMM of the 1x1 convolutions (bf16 pair dots under precision 'bf16'). */
+  gemmFlops: number;
 }
 
 /** What {@link EfficientNet.profile} measured. */
@@ -73,7 +70,7 @@ export async function profileCompiled(compiled: Compiled, perImage: number, batc
   }
   const steps = native.steps.map((s) => {
     const ops = compiled.opNames.slice(s.firstOp, s.firstOp + s.opCount);
-    return { ops, opClass: classOf(ops), ms: s.ms, flops: s.flops, bytes: s.bytes };
+    return { ops, opClass: classOf(ops), ms: s.ms, flops: s.flops, bytes: s.bytes, gemmFlops: s.gemmFlops };
   });
   return {
     batch,

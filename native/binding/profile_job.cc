@@ -27,6 +27,7 @@ class ProfileJob final : public ModelJob {
       step.Set("ms", s.ms);
       step.Set("flops", s.flops);
       step.Set("bytes", s.bytes);
+      step.Set("gemmFlops", s.gemm_flops);
       steps.Set(i, step);
     }
     Napi::Object out = Napi::Object::New(env);

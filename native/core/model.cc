@@ -105,7 +105,7 @@ class CpuModel final : public Model {
       const Step& s = steps_[i];
       const CompiledOp& op = ops_[size_t(s.first)];
       const OpCost cost = s.fused == nullptr ? op_cost(op, batch) : fused_expand_dw_cost(op, ops_[size_t(s.first) + 1], batch);
-      out.steps.push_back({s.first, s.fused == nullptr ? 1 : 2, median(step_ms[i]), cost.flops, cost.bytes});
+      out.steps.push_back({s.first, s.fused == nullptr ? 1 : 2, median(step_ms[i]), cost.flops, cost.bytes, cost.gemm_flops});
     }
     return out;
   }

@@ -27,14 +27,16 @@ OpCost op_cost(const CompiledOp& op, int32_t batch) {
   }
   const PackedWeights& w = op.packed;
   const double weights = double(w.w.size() + w.b.size() + w.w2.size() + w.b2.size());
-  return {2.0 * macs * batch, (activations * batch + weights) * sizeof(float)};
+  const bool gemm = op.desc.kind == OpKind::pwconv_bn_act || op.desc.kind == OpKind::head_pool || op.desc.kind == OpKind::linear;
+  const double flops = 2.0 * macs * batch;
+  return {flops, (activations * batch + weights) * sizeof(float), gemm ? flops : 0.0};
 }
 
 OpCost fused_expand_dw_cost(const CompiledOp& expand, const CompiledOp& dw, int32_t batch) {
   const OpCost a = op_cost(expand, batch);
   const OpCost b = op_cost(dw, batch);
   const double expanded = 2.0 * double(expand.out.size()) * batch * sizeof(float);
-  return {a.flops + b.flops, a.bytes + b.bytes - expanded};
+  return {a.flops + b.flops, a.bytes + b.bytes - expanded, a.gemm_flops + b.gemm_flops};
 }
 
 }  // namespace effnet

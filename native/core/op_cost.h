@@ -13,6 +13,9 @@ namespace effnet {
 struct OpCost {
   double flops = 0;
   double bytes = 0;
+  // The part of `flops` done by the packed GEMM (the 1x1 ops, the expand of a fused step): what
+  // precision bf16 computes with bf16 pair dots, so a roofline takes it at that peak.
+  double gemm_flops = 0;
 };
 
 OpCost op_cost(const CompiledOp& op, int32_t batch);

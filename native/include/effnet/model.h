@@ -43,6 +43,7 @@ struct StepTime {
   double ms = 0;
   double flops = 0;
   double bytes = 0;
+  double gemm_flops = 0;  // the part of flops done by the packed GEMM (core/op_cost.h)
 };
 
 struct RunProfile {
