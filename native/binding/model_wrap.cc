@@ -145,7 +145,7 @@ void ModelWrap::release_memory_accounting() {
   }
 }
 
-// The input of run() and profile(): an NHWC Float32Array of `batch` images of the plan's input.
+// The input of run() and profile(): a Float32Array of `batch` images of the plan's input.
 struct CheckedInput {
   Napi::Float32Array data;
   int32_t batch;
@@ -213,8 +213,8 @@ Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
   if (!(runs >= 1 && runs <= 10000) || runs != static_cast<int32_t>(runs)) {
     throw_range_error(env, "an integer from 1 to 10000", "runs", info[2].ToString().Utf8Value());
   }
-  return submit_profile(env, model_, std::vector<float>(input.Data(), input.Data() + input.ElementLength()), batch,
-                        static_cast<int32_t>(runs));
+  return submit_profile(env, model_, input_copy(input, model_->plan().values[size_t(model_->plan().input)], batch, false),
+                        batch, static_cast<int32_t>(runs));
 }
 
 void ModelWrap::dispose(const Napi::CallbackInfo&) {

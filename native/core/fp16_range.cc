@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/bf16.h"
+#include "cpu/kernel_api.h"
 #include "effnet/error.h"
 
 namespace effnet {
@@ -45,7 +46,7 @@ void check_fp16_weights(const Plan& plan) {
 void check_bf16_weights(const Plan& plan) {
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     const OpDesc& op = plan.ops[i];
-    if (op.kind != OpKind::pwconv_bn_act && op.kind != OpKind::head_pool && op.kind != OpKind::linear) continue;
+    if (!runs_as_gemm(op.kind)) continue;
     const int32_t cin = plan.values[size_t(op.x)].c;  // weight is [cout][cin]
     for (size_t j = 0; j < op.weight.size(); ++j) {
       if (!std::isfinite(round_bf16(op.weight[j]))) {

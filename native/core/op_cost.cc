@@ -27,9 +27,8 @@ OpCost op_cost(const CompiledOp& op, int32_t batch) {
   }
   const PackedWeights& w = op.packed;
   const double weights = double(w.w.size() + w.b.size() + w.w2.size() + w.b2.size());
-  const bool gemm = op.desc.kind == OpKind::pwconv_bn_act || op.desc.kind == OpKind::head_pool || op.desc.kind == OpKind::linear;
   const double flops = 2.0 * macs * batch;
-  return {flops, (activations * batch + weights) * sizeof(float), gemm ? flops : 0.0};
+  return {flops, (activations * batch + weights) * sizeof(float), runs_as_gemm(op.desc.kind) ? flops : 0.0};
 }
 
 OpCost fused_expand_dw_cost(const CompiledOp& expand, const CompiledOp& dw, int32_t batch) {

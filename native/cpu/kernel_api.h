@@ -71,6 +71,12 @@ struct CpuKernels {
   const OpKernel& operator[](OpKind kind) const { return ops[int32_t(kind)]; }
 };
 
+// The ops whose SIMD kernels are the packed GEMM (cpu/simd/gemm.h): the 1x1 convolutions and the
+// classifier. Under precision bf16 these are the ops that multiply bf16 values.
+inline bool runs_as_gemm(OpKind kind) {
+  return kind == OpKind::pwconv_bn_act || kind == OpKind::head_pool || kind == OpKind::linear;
+}
+
 // Helpers every level may use for its pack/scratch entries.
 void pack_copy(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, PackedWeights* packed);
 int64_t no_scratch(const OpDesc&, const ValueDesc&, const ValueDesc&, const PackedWeights&, int32_t);

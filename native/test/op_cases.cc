@@ -433,8 +433,6 @@ void as_bf16_products(OpCase* c, std::vector<std::vector<float>>* inputs) {
   if (op.gate >= 0) std::fill((*inputs)[size_t(op.gate)].begin(), (*inputs)[size_t(op.gate)].end(), 1.0f);
 }
 
-bool is_gemm(OpKind k) { return k == OpKind::pwconv_bn_act || k == OpKind::head_pool || k == OpKind::linear; }
-
 }  // namespace
 
 OpCheck check_op_case(const OpCase& c, const CompileOptions& candidate) {
@@ -445,7 +443,7 @@ OpCheck check_op_case(const OpCase& c, const CompileOptions& candidate) {
   const auto inputs = op_case_inputs(c);
   OpCase ref_case = c;
   auto ref_inputs = inputs;
-  if (candidate.precision == Precision::bf16 && is_gemm(c.plan.ops[0].kind)) as_bf16_products(&ref_case, &ref_inputs);
+  if (candidate.precision == Precision::bf16 && runs_as_gemm(c.plan.ops[0].kind)) as_bf16_products(&ref_case, &ref_inputs);
   const auto ref = run_level(ref_case, reference_kernels(), 1, ref_inputs);
   const auto got = run_level(c, cand, threads, inputs);
 
