@@ -16,13 +16,11 @@
 #include <thread>
 #include <vector>
 
-#include "core/aligned_buffer.h"
-#include "core/compiled_op.h"
 #include "core/prng.h"
-#include "core/thread_pool.h"
 #include "cpu/levels.h"
 #include "effnet/error.h"
 #include "effnet/model.h"
+#include "tools/op_timing.h"
 
 using namespace effnet;
 
@@ -80,7 +78,7 @@ double peak(float (*fn)(int64_t), int lanes, int threads) {
 struct Shape { const char* name; int32_t h, w, cin, cout; bool gate; Act act; };
 
 // A one-op plan: x [h,w,cin] -> y [h,w,cout], with the gate as value 2 when gated. It is fed to
-// compile_op directly (as the op-case harness does), so only the pwconv itself is timed.
+// median_op_ms (tools/op_timing.h), so only the pwconv itself is timed.
 Plan pw_plan(const Shape& s, uint64_t seed) {
   Plan p;
   p.values = {{s.h, s.w, s.cin}, {s.h, s.w, s.cout}, {1, 1, s.cin}};
@@ -151,23 +149,7 @@ int main(int argc, char** argv) {
       for (int32_t t : {1, threads}) {
         std::printf("pwconv_bn_act GEMM, level %s, %d thread(s): GFLOP/s (median of %d)\n", level->level, t, iters);
         for (const Shape& s : shapes) {
-          const Plan plan = pw_plan(s, 7);
-          const CompiledOp op = compile_op(plan, 0, *level);
-          AlignedBuffer x(plan.values[0].size()), y(plan.values[1].size()), gate(s.cin);
-          std::fill(x.data(), x.data() + x.size(), 0.5f);
-          std::fill(gate.data(), gate.data() + gate.size(), 0.75f);
-          AlignedBuffer scratch(op_scratch_floats(op, 1));
-          float* values[] = {x.data(), y.data(), gate.data()};
-          const int32_t threads = std::min(t, ThreadPool::instance().capacity());
-          run_op(op, values, 1, threads, scratch.data());
-          std::vector<double> ms;
-          for (int32_t i = 0; i < iters; ++i) {
-            const auto t0 = Clock::now();
-            run_op(op, values, 1, threads, scratch.data());
-            ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-          }
-          std::sort(ms.begin(), ms.end());
-          const double med = ms[ms.size() / 2];
+          const double med = median_op_ms(pw_plan(s, 7), *level, t, iters);
           const double flop = 2.0 * s.h * s.w * s.cin * s.cout;
           std::printf("  %-22s M=%6d K=%5d N=%5d  %8.4f ms  %7.1f GFLOP/s\n", s.name, s.h * s.w, s.cin, s.cout, med,
                       flop / (med * 1e6));

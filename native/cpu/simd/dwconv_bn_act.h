@@ -5,8 +5,8 @@
 // Vectorised over channels: blocks of up to V::kDwNv vectors (64 channels on AVX-512, 16 on AVX2);
 // the last vector of the last block is masked (loads zero the lanes past C, stores skip them).
 // Order: per output row, pixel-major when all weights fit in L1, else channel-block-major (see
-// dwconv_bn_act). Interior pixels go V::kDwPx at a time (dw_pixels), so a weight load feeds kDwPx
-// FMAs and stride-1 windows share input loads.
+// dwconv_bn_act). Interior pixels go V::kDwPx at a time (dw_pixels) at strides 1 and 2, so a
+// weight load feeds kDwPx FMAs and each input vector of a window row is loaded once for the group.
 // Padding: explicit and 4-sided. Pixels whose window is fully inside the input (the interior of
 // interior rows) run a tap loop with k a compile-time constant (3 or 5: fully unrolled); border
 // pixels clip the window to the input (taps outside are zero padding, i.e. skipped).
@@ -61,49 +61,52 @@ EFFNET_SIMD_INLINE void dw_pixel(const DwShape& d, const float* __restrict xn, i
   }
 }
 
-// kPx adjacent interior pixels at once (KT > 0): each weight vector load serves kPx FMAs, and at
-// stride 1 neighbouring windows share their input loads (the unrolled loop names the same
-// addresses, which the compiler loads once).
-template <class V, int NV, bool Tail, int KT, int PX>
+// PX adjacent interior pixels at once (KT > 0, stride S): a window row's (PX - 1) * S + k input
+// vectors are loaded once into registers and each feeds up to k FMAs, so each weight vector load
+// serves PX FMAs. Addresses advance by pointer increments: per-FMA index arithmetic with run-time
+// strides ran out of integer registers and spilled.
+template <class V, int NV, bool Tail, int KT, int PX, int S>
 EFFNET_SIMD_INLINE void dw_pixels(const DwShape& d, const float* __restrict xn, int64_t origin,
                                   const float* __restrict w, const float* __restrict bias, typename V::Mask m,
                                   typename V::T (&acc)[PX][NV]) {
+  using T = typename V::T;
+  constexpr int kCols = (PX - 1) * S + KT;  // the input columns the PX windows span
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
-    const typename V::T b = V::load(bias + v * V::W);
+    const T b = V::load(bias + v * V::W);
 #pragma GCC unroll 8
     for (int px = 0; px < PX; ++px) acc[px][v] = b;
   }
-  const int64_t step = d.s * d.C;
 #pragma GCC unroll 5
   for (int ky = 0; ky < KT; ++ky) {
-#pragma GCC unroll 5
-    for (int kx = 0; kx < KT; ++kx) {
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
-        const typename V::T wv = V::load(w + (ky * KT + kx) * d.Cpad + v * V::W);
-        const float* xp = xn + (origin + ky * d.W * d.C + kx * d.C + v * V::W);
+    for (int v = 0; v < NV; ++v) {
+      const float* __restrict xp = xn + (origin + ky * d.W * d.C + v * V::W);
+      const float* __restrict wp = w + (ky * KT * d.Cpad + v * V::W);
+      T xv[kCols];
+#pragma GCC unroll 16
+      for (int j = 0; j < kCols; ++j, xp += d.C) xv[j] = (Tail && v == NV - 1) ? V::load(xp, m) : V::load(xp);
+#pragma GCC unroll 5
+      for (int kx = 0; kx < KT; ++kx, wp += d.Cpad) {
+        const T wv = V::load(wp);
 #pragma GCC unroll 8
-        for (int px = 0; px < PX; ++px) {
-          const typename V::T xv = (Tail && v == NV - 1) ? V::load(xp + px * step, m) : V::load(xp + px * step);
-          acc[px][v] = V::fmadd(xv, wv, acc[px][v]);
-        }
+        for (int px = 0; px < PX; ++px) acc[px][v] = V::fmadd(xv[px * S + kx], wv, acc[px][v]);
       }
     }
   }
 }
 
 // PX pixels from output column ox (PX = 1: any pixel, window clipped to [ky0, ky1) x [kx0, kx1)
-// when KT = 0), channels [c0, c0 + NV * W): taps, then swish, the store (masked past C when Tail)
+// when KT = 0; S is only read by groups), channels [c0, c0 + NV * W): taps, then swish, the store (masked past C when Tail)
 // and the pixels' SE sums added to part.
-template <class V, int NV, bool Tail, int KT, int PX>
+template <class V, int NV, bool Tail, int KT, int PX, int S>
 EFFNET_SIMD_INLINE void dw_block(const DwShape& d, const float* xn, float* yrow, const float* wt, const float* bias,
                                  int64_t origin, int64_t ox, int64_t c0, int64_t ky0, int64_t ky1, int64_t kx0,
                                  int64_t kx1, typename V::Mask m, float* part) {
   using T = typename V::T;
   T acc[PX][NV];
   if constexpr (PX > 1) {
-    dw_pixels<V, NV, Tail, KT, PX>(d, xn, origin + c0, wt + c0, bias + c0, m, acc);
+    dw_pixels<V, NV, Tail, KT, PX, S>(d, xn, origin + c0, wt + c0, bias + c0, m, acc);
   } else {
     dw_pixel<V, NV, Tail, KT>(d, xn, origin + c0, wt + c0, bias + c0, ky0, ky1, kx0, kx1, m, acc[0]);
   }
@@ -125,7 +128,7 @@ EFFNET_SIMD_INLINE void dw_block(const DwShape& d, const float* xn, float* yrow,
 
 // The channel blocks in [c_begin, c_end) of PX pixels: whole blocks of kDwNv vectors, then the
 // tail block (fewer vectors, the last one masked when C is not a multiple of W).
-template <class V, int KT, int PX>
+template <class V, int KT, int PX, int S>
 EFFNET_SIMD_INLINE void dw_blocks(const DwShape& d, const float* xn, float* yrow, const float* wt, const float* bias,
                                   int64_t origin, int64_t ox, int64_t ky0, int64_t ky1, int64_t kx0, int64_t kx1,
                                   int64_t c_begin, int64_t c_end, float* part) {
@@ -134,15 +137,15 @@ EFFNET_SIMD_INLINE void dw_blocks(const DwShape& d, const float* xn, float* yrow
   int64_t c0 = c_begin;
   const typename V::Mask all = V::mask(V::W);
   for (; c0 + kBlock <= c_end; c0 += kBlock) {
-    dw_block<V, NV, false, KT, PX>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, all, part);
+    dw_block<V, NV, false, KT, PX, S>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, all, part);
   }
   if (c0 == c_end) return;
   const int64_t left = c_end - c0, nv = ceil_div(left, V::W), last = left - (nv - 1) * V::W;
   const typename V::Mask m = V::mask(last);
   const bool tail = last < V::W;
 #define EFFNET_DW_TAIL(N)                                                                                    \
-  if (tail) dw_block<V, N, true, KT, PX>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, m, part); \
-  else dw_block<V, N, false, KT, PX>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, m, part)
+  if (tail) dw_block<V, N, true, KT, PX, S>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, m, part); \
+  else dw_block<V, N, false, KT, PX, S>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, m, part)
   static_assert(NV <= 4, "the tail block dispatch covers up to 4 vectors");
   switch (nv) {
     case 1: EFFNET_DW_TAIL(1); break;
@@ -154,8 +157,9 @@ EFFNET_SIMD_INLINE void dw_blocks(const DwShape& d, const float* xn, float* yrow
 }
 
 // Output row oy, channels [c_begin, c_end): pixel groups along the row, every channel block of a
-// group before the next group (see dwconv_bn_act for when the range is all channels).
-template <class V, int KT>
+// group before the next group (see dwconv_bn_act for when the range is all channels). S: the
+// stride when it is 1 or 2 (interior pixels then go in groups), else 0 (one pixel at a time).
+template <class V, int KT, int S>
 void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const float* bias, int64_t oy,
             int64_t c_begin, int64_t c_end, float* part) {
   constexpr int PX = V::kDwPx;
@@ -167,19 +171,19 @@ void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const
     const int64_t ix0 = ox * d.s - d.pad_l;
     // Offset of the window's top-left tap, possibly outside the input: only taps inside are read.
     const int64_t origin = (iy0 * d.W + ix0) * d.C;
-    if constexpr (KT > 0) {  // pixel groups need the unrolled window
+    if constexpr (KT > 0 && S > 0) {  // pixel groups need the unrolled window and a known stride
       if (full_rows && ox >= d.ox_lo && ox + PX <= d.ox_hi) {
-        dw_blocks<V, KT, PX>(d, xn, yrow, wt, bias, origin, ox, 0, d.k, 0, d.k, c_begin, c_end, part);
+        dw_blocks<V, KT, PX, S>(d, xn, yrow, wt, bias, origin, ox, 0, d.k, 0, d.k, c_begin, c_end, part);
         ox += PX;
         continue;
       }
     }
     if (full_rows && ox >= d.ox_lo && ox < d.ox_hi) {
-      dw_blocks<V, KT, 1>(d, xn, yrow, wt, bias, origin, ox, 0, d.k, 0, d.k, c_begin, c_end, part);
+      dw_blocks<V, KT, 1, 0>(d, xn, yrow, wt, bias, origin, ox, 0, d.k, 0, d.k, c_begin, c_end, part);
       ++ox;
     } else {
       const int64_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = d.W - ix0 < d.k ? d.W - ix0 : d.k;
-      dw_blocks<V, 0, 1>(d, xn, yrow, wt, bias, origin, ox, ky0, ky1, kx0, kx1, c_begin, c_end, part);
+      dw_blocks<V, 0, 1, 0>(d, xn, yrow, wt, bias, origin, ox, ky0, ky1, kx0, kx1, c_begin, c_end, part);
       ++ox;
     }
   }
@@ -215,9 +219,17 @@ void dw_output_row(const DwShape& d, const float* xn, float* yn, const float* wt
                    int64_t c_step, float* part) {
   for (int64_t c0 = 0; c0 < d.C; c0 += c_step) {
     const int64_t c1 = c0 + c_step < d.C ? c0 + c_step : d.C;
-    if (d.k == 3) dw_row<V, 3>(d, xn, yn, wt, bias, oy, c0, c1, part);
-    else if (d.k == 5) dw_row<V, 5>(d, xn, yn, wt, bias, oy, c0, c1, part);
-    else dw_row<V, 0>(d, xn, yn, wt, bias, oy, c0, c1, part);
+    if (d.k == 3) {
+      if (d.s == 1) dw_row<V, 3, 1>(d, xn, yn, wt, bias, oy, c0, c1, part);
+      else if (d.s == 2) dw_row<V, 3, 2>(d, xn, yn, wt, bias, oy, c0, c1, part);
+      else dw_row<V, 3, 0>(d, xn, yn, wt, bias, oy, c0, c1, part);
+    } else if (d.k == 5) {
+      if (d.s == 1) dw_row<V, 5, 1>(d, xn, yn, wt, bias, oy, c0, c1, part);
+      else if (d.s == 2) dw_row<V, 5, 2>(d, xn, yn, wt, bias, oy, c0, c1, part);
+      else dw_row<V, 5, 0>(d, xn, yn, wt, bias, oy, c0, c1, part);
+    } else {
+      dw_row<V, 0, 0>(d, xn, yn, wt, bias, oy, c0, c1, part);
+    }
   }
 }
 
