@@ -21,6 +21,14 @@ inline constexpr int64_t ceil_div(int64_t v, int64_t m) { return (v + m - 1) / m
 inline constexpr int64_t kChannelPad = 16;
 // Rows of the largest GEMM micro-tile of any level (the gated-A tile in scratch has this many rows).
 inline constexpr int64_t kGemmMaxMr = 8;
+// A GEMM task of more than one micro-tile and at most this many rows, whose pair of weight panels
+// fits in L1 beside an A tile, reads its panels outer (cpu/simd/gemm.h's gemm_task), its A rows
+// prepared all at once when they must be (gated, bf16).
+inline constexpr int64_t kGemmPanelOuterRows = 64;
+inline constexpr int64_t kGemmPanelOuterPairBytes = 40 * 1024;
+// The A tile holds that many prepared rows where K is small enough for a task to go panels outer
+// (K <= 640: a bf16 panel pair of 40 KiB), else kGemmMaxMr (the tile of one micro-tile).
+inline constexpr int64_t kGemmTileMaxFloats = kGemmPanelOuterRows * 640;
 
 // dwconv_bn_act: bands of output rows per image (fixed by the shape: see Determinism).
 inline int64_t dw_bands(const ValueDesc& out) { return out.h < 16 ? out.h : 16; }
@@ -33,9 +41,12 @@ inline int64_t head_partial_floats(const ValueDesc& in, const ValueDesc& out, in
   return int64_t(batch) * head_chunks(in) * round_up(out.c, kChannelPad);
 }
 
-// One thread's GEMM A tile (kGemmMaxMr rows of K, gated fp32 or bf16 pairs): floats, a multiple of
-// 16 so consecutive threads' tiles stay 64-byte aligned.
-inline int64_t gemm_tile_floats(int64_t k) { return kGemmMaxMr * round_up(k, kChannelPad); }
+// Rows of K one thread's GEMM A tile holds (gated fp32 rows or bf16 pairs).
+inline int64_t gemm_tile_capacity(int64_t k) {
+  return kGemmPanelOuterRows * round_up(k, kChannelPad) <= kGemmTileMaxFloats ? kGemmPanelOuterRows : kGemmMaxMr;
+}
+// Its size in floats, a multiple of 16 so consecutive threads' tiles stay 64-byte aligned.
+inline int64_t gemm_tile_floats(int64_t k) { return gemm_tile_capacity(k) * round_up(k, kChannelPad); }
 
 // A GEMM's task grid: row chunks (multiples of mr) x column chunks (multiples of nv panels).
 struct GemmSplit {
