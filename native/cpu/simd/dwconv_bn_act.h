@@ -97,8 +97,8 @@ EFFNET_SIMD_INLINE void dw_pixels(const DwShape& d, const float* __restrict xn, 
 }
 
 // PX pixels from output column ox (PX = 1: any pixel, window clipped to [ky0, ky1) x [kx0, kx1)
-// when KT = 0; S is only read by groups), channels [c0, c0 + NV * W): taps, then swish, the store (masked past C when Tail)
-// and the pixels' SE sums added to part.
+// when KT = 0; S is only read by groups), channels [c0, c0 + NV * W): taps, then swish, the store
+// (masked past C when Tail) and the pixels' SE sums added to part.
 template <class V, int NV, bool Tail, int KT, int PX, int S>
 EFFNET_SIMD_INLINE void dw_block(const DwShape& d, const float* xn, float* yrow, const float* wt, const float* bias,
                                  int64_t origin, int64_t ox, int64_t c0, int64_t ky0, int64_t ky1, int64_t kx0,

@@ -86,7 +86,8 @@ template <class V>
 using GemmDot = typename GemmDotOf<V>::type;
 
 // Asks for `floats` floats from p into the cache (one prefetch per 64-byte line). The packed
-// weights are 64-byte aligned and panels are whole lines.
+// weights are 64-byte aligned and panels are whole lines. A template on V like everything here
+// (see simd_target.h).
 template <class V>
 EFFNET_SIMD_INLINE void gemm_prefetch(const float* p, int64_t floats) {
   const char* c = reinterpret_cast<const char*>(p);

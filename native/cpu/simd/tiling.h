@@ -19,7 +19,7 @@ inline constexpr int64_t ceil_div(int64_t v, int64_t m) { return (v + m - 1) / m
 // Channel padding of packed dw/conv/se weights and of per-channel partial sums: a multiple of every
 // level's vector width, so weights are always read as whole vectors (the pad is zero).
 inline constexpr int64_t kChannelPad = 16;
-// Rows of the largest GEMM micro-tile of any level (the gated-A tile in scratch has this many rows).
+// Rows of the largest GEMM micro-tile of any level (the A tile in scratch has at least this many).
 inline constexpr int64_t kGemmMaxMr = 8;
 // A GEMM task of more than one micro-tile and at most this many rows, whose pair of weight panels
 // fits in L1 beside an A tile, reads its panels outer (cpu/simd/gemm.h's gemm_task), its A rows
