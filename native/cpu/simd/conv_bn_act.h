@@ -21,9 +21,11 @@ struct ConvShape {
   bool swish;
 };
 
-// PX output pixels (consecutive ox from ox0) whose windows lie fully inside the input; each weight
-// vector load feeds PX FMAs, each broadcast input sample NV FMAs.
-template <class V, int NV, int PX>
+// PX output pixels (consecutive ox from ox0), taps [ky0, ky1) x [kx0, kx1); each weight vector load
+// feeds PX FMAs, each broadcast input sample NV FMAs. KT, CI > 0: the whole k x k window of CI input
+// channels, known at compile time (the stem's 3x3 x 3 in EfficientNet), so the 27 taps unroll
+// into straight FMAs; the run-time loops of 3 trips each cost about as much as the FMAs.
+template <class V, int NV, int PX, int KT = 0, int CI = 0>
 EFFNET_SIMD_INLINE void conv_pixels(const ConvShape& d, const float* __restrict xn, const float* __restrict wt,
                                     const float* __restrict bias, int64_t iy0, int64_t ky0, int64_t ky1,
                                     int64_t ix0, int64_t kx0, int64_t kx1, typename V::T (&acc)[PX][NV]) {
@@ -33,12 +35,19 @@ EFFNET_SIMD_INLINE void conv_pixels(const ConvShape& d, const float* __restrict 
 #pragma GCC unroll 8
     for (int px = 0; px < PX; ++px) acc[px][v] = b;
   }
-  const int64_t step = d.s * d.Ci;
+  const int64_t ci_n = CI > 0 ? CI : d.Ci, k = KT > 0 ? KT : d.k, step = d.s * ci_n;
+  if constexpr (KT > 0) {
+    ky0 = kx0 = 0;
+    ky1 = kx1 = KT;
+  }
+#pragma GCC unroll 3
   for (int64_t ky = ky0; ky < ky1; ++ky) {
+#pragma GCC unroll 3
     for (int64_t kx = kx0; kx < kx1; ++kx) {
-      const float* x = xn + ((iy0 + ky) * d.W + ix0 + kx) * d.Ci;
-      const float* w = wt + (ky * d.k + kx) * d.Ci * d.Copad;
-      for (int64_t ci = 0; ci < d.Ci; ++ci) {
+      const float* x = xn + ((iy0 + ky) * d.W + ix0 + kx) * ci_n;
+      const float* w = wt + (ky * k + kx) * ci_n * d.Copad;
+#pragma GCC unroll 3
+      for (int64_t ci = 0; ci < ci_n; ++ci) {
         typename V::T wv[NV];
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) wv[v] = V::load(w + ci * d.Copad + v * V::W);
@@ -75,7 +84,11 @@ void conv_row(const ConvShape& d, const float* xn, float* yrow, const float* wt,
     const int64_t ix0 = ox * d.s - d.pad_l;
     if (ix0 >= 0 && (ox + PX - 1) * d.s - d.pad_l + d.k <= d.W) {
       T acc[PX][NV];
-      conv_pixels<V, NV, PX>(d, xn, wt + co0, bias + co0, iy0, ky0, ky1, ix0, 0, d.k, acc);
+      if (d.k == 3 && d.Ci == 3 && ky0 == 0 && ky1 == 3) {
+        conv_pixels<V, NV, PX, 3, 3>(d, xn, wt + co0, bias + co0, iy0, 0, 3, ix0, 0, 3, acc);
+      } else {
+        conv_pixels<V, NV, PX>(d, xn, wt + co0, bias + co0, iy0, ky0, ky1, ix0, 0, d.k, acc);
+      }
 #pragma GCC unroll 8
       for (int px = 0; px < PX; ++px) store(ox + px, acc[px]);
       ox += PX;
