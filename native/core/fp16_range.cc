@@ -26,36 +26,37 @@ std::string number(float v) {
   return buf;
 }
 
-}  // namespace
-
-void check_fp16_weights(const Plan& plan) {
+// Refuses (Error kErrInvalidOption) the first weight of a `selected` op that `holds` rejects, naming
+// the op, the weight and its value: "precision <name> cannot hold ... (<why>); use fp32".
+template <class Selected, class Holds>
+void check_weights(const Plan& plan, const char* name, Selected selected, Holds holds, const char* why) {
   for (size_t i = 0; i < plan.ops.size(); ++i) {
     const OpDesc& op = plan.ops[i];
-    if (!stored_as_fp16(op.kind)) continue;
+    if (!selected(op.kind)) continue;
     const int32_t cin = plan.values[size_t(op.x)].c;  // weight is [cout][cin]
     for (size_t j = 0; j < op.weight.size(); ++j) {
-      if (!(std::fabs(op.weight[j]) <= kFp16Max)) {  // also catches inf and NaN
-        throw Error(kErrInvalidOption, "precision fp16 cannot hold " + where(i, op, j / size_t(cin), j % size_t(cin), cin) +
-                                           " = " + number(op.weight[j]) +
-                                           " (fp16's largest finite value is 65504); use fp32");
+      if (!holds(op.weight[j])) {
+        throw Error(kErrInvalidOption, std::string("precision ") + name + " cannot hold " +
+                                           where(i, op, j / size_t(cin), j % size_t(cin), cin) + " = " +
+                                           number(op.weight[j]) + " (" + why + "); use fp32");
       }
     }
   }
 }
 
+}  // namespace
+
+void check_fp16_weights(const Plan& plan) {
+  check_weights(
+      plan, "fp16", stored_as_fp16,
+      [](float w) { return std::fabs(w) <= kFp16Max; },  // false for inf and NaN too
+      "fp16's largest finite value is 65504");
+}
+
 void check_bf16_weights(const Plan& plan) {
-  for (size_t i = 0; i < plan.ops.size(); ++i) {
-    const OpDesc& op = plan.ops[i];
-    if (!runs_as_gemm(op.kind)) continue;
-    const int32_t cin = plan.values[size_t(op.x)].c;  // weight is [cout][cin]
-    for (size_t j = 0; j < op.weight.size(); ++j) {
-      if (!std::isfinite(round_bf16(op.weight[j]))) {
-        throw Error(kErrInvalidOption, "precision bf16 cannot hold " + where(i, op, j / size_t(cin), j % size_t(cin), cin) +
-                                           " = " + number(op.weight[j]) +
-                                           " (it rounds past bf16's largest finite value, 3.3895314e+38); use fp32");
-      }
-    }
-  }
+  check_weights(
+      plan, "bf16", runs_as_gemm, [](float w) { return std::isfinite(round_bf16(w)); },
+      "it rounds past bf16's largest finite value, 3.3895314e+38");
 }
 
 void check_cuda_precision(const Plan& plan, Precision precision) {
