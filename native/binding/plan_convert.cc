@@ -1,8 +1,10 @@
 #include "binding/plan_convert.h"
 
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "binding/errors.h"
 
@@ -39,6 +41,23 @@ Napi::Array get_array(const Napi::Object& o, const char* key, const std::string&
   return v.As<Napi::Array>();
 }
 
+// The optional string option where.key, which must be one of `choices`: *out takes the matching
+// value; anything else is a TypeError naming the `expected` choices.
+template <class T>
+void get_choice(const Napi::Object& o, const char* key, const std::string& where,
+                std::initializer_list<std::pair<const char*, T>> choices, const char* expected, T* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return;
+  const std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  for (const auto& [name, value] : choices) {
+    if (s == name) {
+      *out = value;
+      return;
+    }
+  }
+  throw_type_error(o.Env(), expected, where + "." + key, describe(v));
+}
+
 Napi::Object as_object(const Napi::Value& v, const std::string& where) {
   if (!v.IsObject() || v.IsArray()) throw_type_error(v.Env(), "an object", where, describe(v));
   return v.As<Napi::Object>();
@@ -69,13 +88,7 @@ OpDesc op_from_js(const Napi::Object& o, const std::string& where) {
     const char* keys[4] = {"0", "1", "2", "3"};
     for (int i = 0; i < 4; ++i) op.pad[i] = get_int(p, keys[i], where + ".pad", false, 0);
   }
-  Napi::Value act = o.Get("act");
-  if (!act.IsUndefined()) {
-    std::string a = act.IsString() ? act.As<Napi::String>().Utf8Value() : "";
-    if (a == "none") op.act = Act::none;
-    else if (a == "swish") op.act = Act::swish;
-    else throw_type_error(o.Env(), "'none' or 'swish'", where + ".act", describe(act));
-  }
+  get_choice(o, "act", where, {{"none", Act::none}, {"swish", Act::swish}}, "'none' or 'swish'", &op.act);
   op.weight = get_floats(o, "weight", where, false);
   op.bias = get_floats(o, "bias", where, false);
   op.weight2 = get_floats(o, "weight2", where, true);
@@ -119,26 +132,16 @@ CompileOptions compile_options_from_js(const Napi::Value& value) {
   if (options.threads < 0 || options.threads > 1024) {
     throw_range_error(o.Env(), "an integer from 0 to 1024", "options.threads", describe(o.Get("threads")));
   }
-  Napi::Value kernels = o.Get("kernels");
-  if (!kernels.IsUndefined()) {
-    std::string k = kernels.IsString() ? kernels.As<Napi::String>().Utf8Value() : "";
-    if (k == "fast") options.kernels = KernelSet::fast;
-    else if (k == "reference") options.kernels = KernelSet::reference;
-    else throw_type_error(o.Env(), "'fast' or 'reference'", "options.kernels", describe(kernels));
-  }
+  get_choice(o, "kernels", "options", {{"fast", KernelSet::fast}, {"reference", KernelSet::reference}},
+             "'fast' or 'reference'", &options.kernels);
   Napi::Value level = o.Get("cpuLevel");
   if (!level.IsUndefined()) {
     if (!level.IsString()) throw_type_error(o.Env(), "a string", "options.cpuLevel", describe(level));
     options.cpu_level = level.As<Napi::String>().Utf8Value();
   }
-  Napi::Value precision = o.Get("precision");
-  if (!precision.IsUndefined()) {
-    std::string p = precision.IsString() ? precision.As<Napi::String>().Utf8Value() : "";
-    if (p == "fp32") options.precision = Precision::fp32;
-    else if (p == "fp16") options.precision = Precision::fp16;
-    else if (p == "bf16") options.precision = Precision::bf16;
-    else throw_type_error(o.Env(), "'fp32', 'fp16' or 'bf16'", "options.precision", describe(precision));
-  }
+  get_choice(o, "precision", "options",
+             {{"fp32", Precision::fp32}, {"fp16", Precision::fp16}, {"bf16", Precision::bf16}},
+             "'fp32', 'fp16' or 'bf16'", &options.precision);
   return options;
 }
 
@@ -146,14 +149,9 @@ DeviceOptions device_options_from_js(const Napi::Value& value) {
   DeviceOptions out;
   if (value.IsUndefined()) return out;
   Napi::Object o = as_object(value, "options");
-  Napi::Value device = o.Get("device");
-  if (!device.IsUndefined()) {
-    std::string d = device.IsString() ? device.As<Napi::String>().Utf8Value() : "";
-    if (d == "cpu") out.device = DeviceChoice::cpu;
-    else if (d == "cuda") out.device = DeviceChoice::cuda;
-    else if (d == "auto") out.device = DeviceChoice::automatic;
-    else throw_type_error(o.Env(), "'cpu', 'cuda' or 'auto'", "options.device", describe(device));
-  }
+  get_choice(o, "device", "options",
+             {{"cpu", DeviceChoice::cpu}, {"cuda", DeviceChoice::cuda}, {"auto", DeviceChoice::automatic}},
+             "'cpu', 'cuda' or 'auto'", &out.device);
   return out;
 }
 
