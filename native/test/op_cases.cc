@@ -216,7 +216,7 @@ void add_linear(std::vector<OpCase>& out) {
 // 31, 33, 65, 100: masked tails, odd panel counts, partial channel blocks), GEMM rows that are not
 // a multiple of any micro-tile height (1, 5, 9, 49, 50) with gated tiles spanning images at batch 3,
 // K not a multiple of the vector width, different pads on all four sides (border pixels on every
-// edge, interior pixel groups with tails), k 1 and 7 (the runtime-k path), head_pool over more than
+// edge, interior pixel groups with tails, rows narrower than a group), k 1 and 7 (the runtime-k path), head_pool over more than
 // one 64-row chunk.
 void add_kernel_edges(std::vector<OpCase>& out) {
   struct Win { OpKind kind; int32_t h, w, cin, cout, k, s; std::array<int32_t, 4> pad; int32_t batch; };
@@ -230,6 +230,8 @@ void add_kernel_edges(std::vector<OpCase>& out) {
       {OpKind::dwconv_bn_act, 14, 10, 100, 100, 3, 2, {1, 1, 1, 1}, 3},
       {OpKind::dwconv_bn_act, 9, 12, 33, 33, 7, 1, {3, 2, 3, 4}, 1},
       {OpKind::dwconv_bn_act, 7, 10, 17, 17, 1, 1, {0, 0, 0, 0}, 3},
+      {OpKind::dwconv_bn_act, 6, 3, 33, 33, 5, 1, {2, 2, 2, 2}, 1},   // one group, clipped left and right
+      {OpKind::dwconv_bn_act, 5, 2, 20, 20, 3, 1, {1, 1, 1, 1}, 3},   // a row of 2
       {OpKind::conv_bn_act, 15, 17, 3, 1, 3, 2, {1, 1, 1, 1}, 3},
       {OpKind::conv_bn_act, 18, 13, 3, 7, 3, 2, {0, 0, 1, 1}, 1},
       {OpKind::conv_bn_act, 11, 21, 1, 15, 3, 1, {2, 1, 0, 2}, 3},

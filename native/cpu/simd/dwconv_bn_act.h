@@ -5,11 +5,13 @@
 // Vectorised over channels: blocks of up to V::kDwNv vectors (64 channels on AVX-512, 16 on AVX2);
 // the last vector of the last block is masked (loads zero the lanes past C, stores skip them).
 // Order: per output row, pixel-major when all weights fit in L1, else channel-block-major (see
-// dwconv_bn_act). Interior pixels go V::kDwPx at a time (dw_pixels) at strides 1 and 2, so a
-// weight load feeds kDwPx FMAs and each input vector of a window row is loaded once for the group.
-// Padding: explicit and 4-sided. Pixels whose window is fully inside the input (the interior of
-// interior rows) run a tap loop with k a compile-time constant (3 or 5: fully unrolled); border
-// pixels clip the window to the input (taps outside are zero padding, i.e. skipped).
+// dwconv_bn_act). For k = 3 and 5 at strides 1 and 2, pixels go V::kDwPx at a time (dw_pixels;
+// a row's last 2 or 3 as a smaller group), so a weight load feeds kDwPx FMAs and each input vector
+// of a window row is loaded once for the group; the k x k taps are unrolled at compile time.
+// Padding: explicit and 4-sided. A group whose windows lie inside the input runs straight; a group
+// at a border skips the window rows outside and takes the columns outside as zero vectors, so border
+// pixels stay on the unrolled path. One pixel at a time with the window clipped tap by tap (the
+// path of other k and strides) made B0's 7x7 maps, mostly border, 1.3x slower at k = 5.
 // Fusion: bias starts the accumulators, swish before the one store, sums from the same registers.
 // Threads: tasks are (image, band of output rows), bands fixed by the shape (tiling.h); each band
 // writes its partial sums to scratch[image][band][Cpad], reduced in band order afterwards, so
@@ -61,14 +63,17 @@ EFFNET_SIMD_INLINE void dw_pixel(const DwShape& d, const float* __restrict xn, i
   }
 }
 
-// PX adjacent interior pixels at once (KT > 0, stride S): a window row's (PX - 1) * S + k input
-// vectors are loaded once into registers and each feeds up to k FMAs, so each weight vector load
-// serves PX FMAs. Addresses advance by pointer increments: per-FMA index arithmetic with run-time
-// strides ran out of integer registers and spilled.
-template <class V, int NV, bool Tail, int KT, int PX, int S>
+// PX adjacent pixels at once (KT > 0, stride S): a window row's (PX - 1) * S + k input vectors
+// are loaded once into registers and each feeds up to k FMAs, so each weight vector load serves PX
+// FMAs. Addresses advance by pointer increments: per-FMA index arithmetic with run-time strides ran
+// out of integer registers and spilled. Clip: a group at the border; only window rows [ky0, ky1)
+// and spanned input columns [j0, j1) lie inside the input, the others are zero padding (rows are
+// skipped, columns enter as zero vectors), so border pixels keep the unrolled taps instead of
+// clipping the window pixel by pixel.
+template <class V, int NV, bool Tail, int KT, int PX, int S, bool Clip>
 EFFNET_SIMD_INLINE void dw_pixels(const DwShape& d, const float* __restrict xn, int64_t origin,
-                                  const float* __restrict w, const float* __restrict bias, typename V::Mask m,
-                                  typename V::T (&acc)[PX][NV]) {
+                                  const float* __restrict w, const float* __restrict bias, int64_t ky0, int64_t ky1,
+                                  int64_t j0, int64_t j1, typename V::Mask m, typename V::T (&acc)[PX][NV]) {
   using T = typename V::T;
   constexpr int kCols = (PX - 1) * S + KT;  // the input columns the PX windows span
 #pragma GCC unroll 4
@@ -79,13 +84,22 @@ EFFNET_SIMD_INLINE void dw_pixels(const DwShape& d, const float* __restrict xn, 
   }
 #pragma GCC unroll 5
   for (int ky = 0; ky < KT; ++ky) {
+    if (Clip && (ky < ky0 || ky >= ky1)) continue;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      const float* __restrict xp = xn + (origin + ky * d.W * d.C + v * V::W);
+      // Clipped, the row's first column may lie before the input: start at j0 instead.
+      const float* __restrict xp = xn + (origin + ky * d.W * d.C + (Clip ? j0 : 0) * d.C + v * V::W);
       const float* __restrict wp = w + (ky * KT * d.Cpad + v * V::W);
       T xv[kCols];
 #pragma GCC unroll 16
-      for (int j = 0; j < kCols; ++j, xp += d.C) xv[j] = (Tail && v == NV - 1) ? V::load(xp, m) : V::load(xp);
+      for (int j = 0; j < kCols; ++j) {
+        if (Clip && (j < j0 || j >= j1)) {
+          xv[j] = V::zero();
+          continue;
+        }
+        xv[j] = (Tail && v == NV - 1) ? V::load(xp, m) : V::load(xp);
+        xp += d.C;
+      }
 #pragma GCC unroll 5
       for (int kx = 0; kx < KT; ++kx, wp += d.Cpad) {
         const T wv = V::load(wp);
@@ -96,27 +110,40 @@ EFFNET_SIMD_INLINE void dw_pixels(const DwShape& d, const float* __restrict xn, 
   }
 }
 
-// PX pixels from output column ox (PX = 1: any pixel, window clipped to [ky0, ky1) x [kx0, kx1)
-// when KT = 0; S is only read by groups), channels [c0, c0 + NV * W): taps, then swish, the store
-// (masked past C when Tail) and the pixels' SE sums added to part.
-template <class V, int NV, bool Tail, int KT, int PX, int S>
+// The part of a window (or of a pixel group's windows) inside the input: rows [ky0, ky1) of the k
+// window rows; columns [x0, x1), counted in taps for one pixel (dw_pixel) and in the group's
+// spanned input columns for a group (dw_pixels).
+struct DwClip {
+  int64_t ky0, ky1, x0, x1;
+};
+
+// PX pixels from output column ox (PX = 1: any pixel, window clipped when KT = 0; S is only read by
+// groups), channels [c0, c0 + NV * W): taps, then swish, the store (masked past C when Tail) and the
+// pixels' SE sums added to part.
+template <class V, int NV, bool Tail, int KT, int PX, int S, bool Clip>
 EFFNET_SIMD_INLINE void dw_block(const DwShape& d, const float* xn, float* yrow, const float* wt, const float* bias,
-                                 int64_t origin, int64_t ox, int64_t c0, int64_t ky0, int64_t ky1, int64_t kx0,
-                                 int64_t kx1, typename V::Mask m, float* part) {
+                                 int64_t origin, int64_t ox, int64_t c0, const DwClip& c, typename V::Mask m,
+                                 float* part) {
   using T = typename V::T;
   T acc[PX][NV];
   if constexpr (PX > 1) {
-    dw_pixels<V, NV, Tail, KT, PX, S>(d, xn, origin + c0, wt + c0, bias + c0, m, acc);
+    dw_pixels<V, NV, Tail, KT, PX, S, Clip>(d, xn, origin + c0, wt + c0, bias + c0, c.ky0, c.ky1, c.x0, c.x1, m, acc);
   } else {
-    dw_pixel<V, NV, Tail, KT>(d, xn, origin + c0, wt + c0, bias + c0, ky0, ky1, kx0, kx1, m, acc[0]);
+    dw_pixel<V, NV, Tail, KT>(d, xn, origin + c0, wt + c0, bias + c0, c.ky0, c.ky1, c.x0, c.x1, m, acc[0]);
+  }
+  if (d.swish) {  // one test for the block, and PX x NV independent swishes to overlap
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+#pragma GCC unroll 8
+      for (int px = 0; px < PX; ++px) acc[px][v] = simd::swish<V>(acc[px][v]);
+    }
   }
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v) {
     T sum = V::zero();
 #pragma GCC unroll 8
     for (int px = 0; px < PX; ++px) {
-      T a = acc[px][v];
-      if (d.swish) a = simd::swish<V>(a);
+      const T a = acc[px][v];
       sum = V::add(sum, a);  // lanes past C are exactly 0 (zero x, weights and bias)
       float* y = yrow + (ox + px) * d.C + c0 + v * V::W;
       if (Tail && v == NV - 1) V::store(y, a, m);
@@ -128,24 +155,24 @@ EFFNET_SIMD_INLINE void dw_block(const DwShape& d, const float* xn, float* yrow,
 
 // The channel blocks in [c_begin, c_end) of PX pixels: whole blocks of kDwNv vectors, then the
 // tail block (fewer vectors, the last one masked when C is not a multiple of W).
-template <class V, int KT, int PX, int S>
+template <class V, int KT, int PX, int S, bool Clip>
 EFFNET_SIMD_INLINE void dw_blocks(const DwShape& d, const float* xn, float* yrow, const float* wt, const float* bias,
-                                  int64_t origin, int64_t ox, int64_t ky0, int64_t ky1, int64_t kx0, int64_t kx1,
-                                  int64_t c_begin, int64_t c_end, float* part) {
+                                  int64_t origin, int64_t ox, const DwClip& c, int64_t c_begin, int64_t c_end,
+                                  float* part) {
   constexpr int NV = V::kDwNv;
   constexpr int64_t kBlock = NV * V::W;
   int64_t c0 = c_begin;
   const typename V::Mask all = V::mask(V::W);
   for (; c0 + kBlock <= c_end; c0 += kBlock) {
-    dw_block<V, NV, false, KT, PX, S>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, all, part);
+    dw_block<V, NV, false, KT, PX, S, Clip>(d, xn, yrow, wt, bias, origin, ox, c0, c, all, part);
   }
   if (c0 == c_end) return;
   const int64_t left = c_end - c0, nv = ceil_div(left, V::W), last = left - (nv - 1) * V::W;
   const typename V::Mask m = V::mask(last);
   const bool tail = last < V::W;
-#define EFFNET_DW_TAIL(N)                                                                                    \
-  if (tail) dw_block<V, N, true, KT, PX, S>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, m, part); \
-  else dw_block<V, N, false, KT, PX, S>(d, xn, yrow, wt, bias, origin, ox, c0, ky0, ky1, kx0, kx1, m, part)
+#define EFFNET_DW_TAIL(N)                                                                     \
+  if (tail) dw_block<V, N, true, KT, PX, S, Clip>(d, xn, yrow, wt, bias, origin, ox, c0, c, m, part); \
+  else dw_block<V, N, false, KT, PX, S, Clip>(d, xn, yrow, wt, bias, origin, ox, c0, c, m, part)
   static_assert(NV <= 4, "the tail block dispatch covers up to 4 vectors");
   switch (nv) {
     case 1: EFFNET_DW_TAIL(1); break;
@@ -156,9 +183,26 @@ EFFNET_SIMD_INLINE void dw_blocks(const DwShape& d, const float* xn, float* yrow
 #undef EFFNET_DW_TAIL
 }
 
+// A group of G pixels from output column ox, clipped to the input when Clip (without it, the caller
+// has checked that all the group's windows lie inside).
+template <class V, int KT, int G, int S, bool Clip>
+EFFNET_SIMD_INLINE void dw_group(const DwShape& d, const float* xn, float* yrow, const float* wt, const float* bias,
+                                 int64_t iy0, int64_t ky0, int64_t ky1, int64_t ox, int64_t c_begin, int64_t c_end,
+                                 float* part) {
+  const int64_t ix0 = ox * d.s - d.pad_l;
+  // Offset of the windows' top-left tap, possibly outside the input: only taps inside are read.
+  const int64_t origin = (iy0 * d.W + ix0) * d.C;
+  constexpr int64_t kCols = (G - 1) * S + KT;  // the input columns the group's windows span
+  const DwClip c{ky0, ky1, ix0 < 0 ? -ix0 : 0, d.W - ix0 < kCols ? d.W - ix0 : kCols};
+  dw_blocks<V, KT, G, S, Clip>(d, xn, yrow, wt, bias, origin, ox, c, c_begin, c_end, part);
+}
+
 // Output row oy, channels [c_begin, c_end): pixel groups along the row, every channel block of a
 // group before the next group (see dwconv_bn_act for when the range is all channels). S: the
-// stride when it is 1 or 2 (interior pixels then go in groups), else 0 (one pixel at a time).
+// stride when it is 1 or 2, else 0. With S and KT known, every pixel goes in a group: kDwPx pixels,
+// clipped at the borders, and the row's last 2 or 3 in a smaller clipped group (a whole group there
+// would compute and drop up to 3 pixels: 2 of every 14 at 28 -> 14, stride 2, k = 3). Otherwise one
+// pixel at a time, the window clipped tap by tap.
 template <class V, int KT, int S>
 void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const float* bias, int64_t oy,
             int64_t c_begin, int64_t c_end, float* part) {
@@ -167,24 +211,32 @@ void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const
   const int64_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = d.H - iy0 < d.k ? d.H - iy0 : d.k;
   const bool full_rows = ky0 == 0 && ky1 == d.k;
   float* yrow = yn + oy * d.Wo * d.C;
-  for (int64_t ox = 0; ox < d.Wo;) {
-    const int64_t ix0 = ox * d.s - d.pad_l;
-    // Offset of the window's top-left tap, possibly outside the input: only taps inside are read.
-    const int64_t origin = (iy0 * d.W + ix0) * d.C;
-    if constexpr (KT > 0 && S > 0) {  // pixel groups need the unrolled window and a known stride
+  int64_t ox = 0;
+  if constexpr (KT > 0 && S > 0) {  // pixel groups need the unrolled window and a known stride
+    static_assert(PX == 4, "the row's tail groups are of 2 and 3 pixels");
+    for (; ox + PX <= d.Wo; ox += PX) {
       if (full_rows && ox >= d.ox_lo && ox + PX <= d.ox_hi) {
-        dw_blocks<V, KT, PX, S>(d, xn, yrow, wt, bias, origin, ox, 0, d.k, 0, d.k, c_begin, c_end, part);
-        ox += PX;
-        continue;
+        dw_group<V, KT, PX, S, false>(d, xn, yrow, wt, bias, iy0, ky0, ky1, ox, c_begin, c_end, part);
+      } else {
+        dw_group<V, KT, PX, S, true>(d, xn, yrow, wt, bias, iy0, ky0, ky1, ox, c_begin, c_end, part);
       }
     }
+    if (d.Wo - ox == 3) {
+      dw_group<V, KT, 3, S, true>(d, xn, yrow, wt, bias, iy0, ky0, ky1, ox, c_begin, c_end, part);
+      ox += 3;
+    } else if (d.Wo - ox == 2) {
+      dw_group<V, KT, 2, S, true>(d, xn, yrow, wt, bias, iy0, ky0, ky1, ox, c_begin, c_end, part);
+      ox += 2;
+    }
+  }
+  for (; ox < d.Wo; ++ox) {
+    const int64_t ix0 = ox * d.s - d.pad_l;
+    const int64_t origin = (iy0 * d.W + ix0) * d.C;
     if (full_rows && ox >= d.ox_lo && ox < d.ox_hi) {
-      dw_blocks<V, KT, 1, 0>(d, xn, yrow, wt, bias, origin, ox, 0, d.k, 0, d.k, c_begin, c_end, part);
-      ++ox;
+      dw_blocks<V, KT, 1, 0, false>(d, xn, yrow, wt, bias, origin, ox, DwClip{0, d.k, 0, d.k}, c_begin, c_end, part);
     } else {
-      const int64_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = d.W - ix0 < d.k ? d.W - ix0 : d.k;
-      dw_blocks<V, 0, 1, 0>(d, xn, yrow, wt, bias, origin, ox, ky0, ky1, kx0, kx1, c_begin, c_end, part);
-      ++ox;
+      const DwClip c{ky0, ky1, ix0 < 0 ? -ix0 : 0, d.W - ix0 < d.k ? d.W - ix0 : d.k};
+      dw_blocks<V, 0, 1, 0, false>(d, xn, yrow, wt, bias, origin, ox, c, c_begin, c_end, part);
     }
   }
 }
