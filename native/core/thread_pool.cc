@@ -46,10 +46,14 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::work(Job& job, int32_t thread) {
-  for (;;) {
-    const int64_t task = job.next.fetch_add(1, std::memory_order_relaxed);
-    if (task >= job.n_tasks) return;
-    job.fn(job.ctx, task, thread);
+  const int32_t home = thread % job.ranges;
+  for (int32_t i = 0; i < job.ranges; ++i) {
+    Range& r = job.range[(home + i) % job.ranges];
+    for (;;) {
+      const int64_t task = r.next.fetch_add(1, std::memory_order_relaxed);
+      if (task >= r.end) break;
+      job.fn(job.ctx, task, thread);
+    }
   }
 }
 
@@ -80,6 +84,11 @@ void ThreadPool::run(int64_t n_tasks, int32_t max_threads, void* ctx, TaskFn fn)
   job.ctx = ctx;
   job.n_tasks = n_tasks;
   job.helpers_wanted = int32_t(helpers);
+  job.ranges = int32_t(std::min<int64_t>(helpers + 1, kMaxRanges));
+  for (int32_t i = 0; i < job.ranges; ++i) {
+    job.range[i].next.store(n_tasks * i / job.ranges, std::memory_order_relaxed);
+    job.range[i].end = n_tasks * (i + 1) / job.ranges;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     job.queued = true;

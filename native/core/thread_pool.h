@@ -37,13 +37,25 @@ class ThreadPool {
 
  private:
   using TaskFn = void (*)(void* ctx, int64_t task, int32_t thread);
+  // Tasks are cut into one contiguous range per thread the job asks for; thread i takes its own
+  // range's tasks first, in order, then helps with the others' (taking from their fronts too), so
+  // a thread that joins late or runs slow holds nobody up. Why ranges and not one shared counter:
+  // consecutive ops cut their work the same way (rows, bands, images in order), so each thread
+  // reads mostly what it wrote itself, from its own L2, instead of the other cores' (bench/RESULTS.md,
+  // "threads keep their own rows").
+  static constexpr int32_t kMaxRanges = 16;
+  struct alignas(64) Range {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
   struct Job {
     TaskFn fn = nullptr;
     void* ctx = nullptr;
     int64_t n_tasks = 0;
     int32_t helpers_wanted = 0;  // workers that may still join
     int32_t joined = 0;          // workers that joined (their thread indices are 1..joined)
-    std::atomic<int64_t> next{0};
+    int32_t ranges = 1;          // thread i's own range is i % ranges
+    Range range[kMaxRanges];
     std::atomic<int32_t> active{0};  // joined workers not yet finished with this job
     Job* link = nullptr;             // intrusive FIFO, guarded by mutex_
     bool queued = false;

@@ -23,6 +23,7 @@
 
 #include "core/bf16.h"
 #include "core/prng.h"
+#include "core/thread_pool.h"
 #include "cpu/expand_dw.h"
 #include "cpu/levels.h"
 #include "effnet/error.h"
@@ -458,6 +459,44 @@ void test_concurrency() {
   expect(mismatches.load() == 0, "concurrent runs on two models give the serial results");
 }
 
+// ThreadPool::parallel_for: every task runs exactly once, on a thread index below the pool's capacity,
+// for task counts around the thread count and the per-thread ranges' bounds, with nested calls and
+// with callers on several threads at once (the ranges are shared by whoever joins the job).
+void test_thread_pool() {
+  ThreadPool& pool = ThreadPool::instance();
+  const int32_t cap = pool.capacity();
+  bool once = true;
+  std::atomic<bool> index_ok{true};
+  for (int64_t n : {1, 2, 3, 7, 16, 17, 33, 1000}) {
+    for (int32_t threads : {1, 2, 3, cap, 64}) {
+      std::vector<std::atomic<int32_t>> hits(static_cast<size_t>(n));
+      pool.parallel_for(n, threads, [&](int64_t task, int32_t thread) {
+        hits[size_t(task)].fetch_add(1, std::memory_order_relaxed);
+        if (thread < 0 || thread >= cap) index_ok = false;
+      });
+      for (auto& h : hits) once = once && h.load() == 1;
+    }
+  }
+  expect(once, "parallel_for runs every task exactly once (1..1000 tasks, 1..64 threads)");
+  expect(index_ok, "parallel_for's thread indices are below the pool's capacity");
+  std::vector<std::atomic<int32_t>> nested(static_cast<size_t>(9 * 13));
+  pool.parallel_for(9, cap, [&](int64_t outer, int32_t) {
+    pool.parallel_for(13, cap, [&](int64_t inner, int32_t) { nested[size_t(outer * 13 + inner)].fetch_add(1); });
+  });
+  bool nested_once = true;
+  for (auto& h : nested) nested_once = nested_once && h.load() == 1;
+  expect(nested_once, "nested parallel_for runs every inner task exactly once");
+  std::atomic<int64_t> total{0};
+  auto caller = [&] {
+    for (int i = 0; i < 200; ++i) pool.parallel_for(37, cap, [&](int64_t task, int32_t) { total.fetch_add(task + 1); });
+  };
+  std::thread c1(caller), c2(caller), c3(caller);
+  c1.join();
+  c2.join();
+  c3.join();
+  expect(total.load() == 3 * 200 * (37 * 38 / 2), "parallel_for from three threads at once runs every task once");
+}
+
 // Model::profile: its steps cover every op once, in order (fused pairs as one step), the band shows
 // at batch 3 and 224 px, and the model runs as before afterwards.
 void test_profile() {
@@ -509,6 +548,7 @@ int main(int argc, char** argv) {
   test_plan_io();
   std::printf("concurrency:\n");
   test_concurrency();
+  test_thread_pool();
   std::printf("errors:\n");
   test_errors();
   std::printf("profile:\n");

@@ -21,8 +21,8 @@ GemmSplit gemm_split(int64_t m, int64_t panels, int64_t k, int64_t w, int64_t mr
   const int64_t rt_cap = fixed_rows > 0 ? ceil_div(fixed_rows, mr) : kDefaultRowChunk / mr;
   const int64_t npc0 = ceil_div(pp, pp_cap), nrc0 = fixed_rows > 0 ? ceil_div(m, fixed_rows) : ceil_div(rt, rt_cap);
   const int64_t t = std::max<int32_t>(1, threads);
-  // Dynamic scheduling hands out tasks in order, so with tasks of (nearly) equal size the busiest
-  // thread does ceil(tasks / t) of them. Search a few finer grids for the smallest such makespan
+  // The pool gives each thread a contiguous range of tasks (taking from the others' when done), so
+  // with tasks of (nearly) equal size the busiest thread does ceil(tasks / t) of them. Search a few finer grids for the smallest such makespan
   // (in tiles), with a small charge per task for its setup and its re-reading of A and B.
   int64_t best_npc = npc0, best_nrc = nrc0;
   double best = -1;
