@@ -5,9 +5,10 @@
 // cpu/simd/packing.h into panels of V::W output channels [panel][K][W].
 // Micro-tile: MR rows x NV vectors (V::kGemmMr x V::kGemmNv: 8 x 32 floats on AVX-512, 6 x 16 on
 // AVX2), accumulators in registers for the whole K loop, started at the bias; each k step loads NV
-// weight vectors and broadcasts MR scalars of A. Row tails run the same kernel instantiated with
-// fewer rows, column tails (an odd panel count) with NV = 1; lanes past N are computed on the zero
-// pad and never stored. No K blocking: at EfficientNet's K (<= 3840) a tile's B panel streams from
+// weight vectors and broadcasts MR scalars of A. A task's rows go in tiles of nearly equal height
+// (gemm_tile_row), a tile of fewer than MR rows on the same kernel instantiated for them; column
+// tails (an odd panel count) with NV = 1; lanes past N are computed on the zero pad and never
+// stored. No K blocking: at EfficientNet's K (<= 3840) a tile's B panel streams from
 // L2 at ~8 bytes per FMA cycle, well under L2 bandwidth, and skipping C reloads keeps the epilogue
 // single-pass.
 // The SE gate: a tile's MR gated rows (or all rows of a panel-outer task) are written once to a
@@ -157,7 +158,13 @@ constexpr bool gemm_needs_tile(const GemmArgs& g) {
   return g.gate != nullptr || GemmDot<V>::kTileAlways;
 }
 
-// The task [r0, r1) x panels [p0, p1). a_tile: gemm_tile_floats(K) floats of this thread's scratch,
+// The first row of row tile t of a task of m rows cut into `tiles` = ceil(m / MR) row tiles whose
+// heights differ by one at most. Full tiles and a remainder would leave a tile of 1-3 rows, whose
+// 2-6 accumulators cannot cover the FMA latency; B0's 7x7 maps (49 rows = 6 x 8 + 1) had one in
+// every task, now 7 tiles of 7.
+constexpr int64_t gemm_tile_row(int64_t m, int64_t tiles, int64_t t) { return m * t / tiles; }
+
+// The task [r0, r1) x panels [p0, p1), its rows in gemm_tile_row's tiles. a_tile: gemm_tile_floats(K) floats of this thread's scratch,
 // needed when the A rows are gated or the Dot always prepares them (gemm_needs_tile); else null.
 // Order: row tiles outer, panels inner (the panel chunk stays in L2 while the row tiles sweep it),
 // except for a task of more than one micro-tile and at most kGemmPanelOuterRows rows: the late
@@ -174,22 +181,23 @@ void gemm_task(const GemmArgs& g, int64_t r0, int64_t r1, int64_t p0, int64_t p1
   using Dot = GemmDot<V>;
   constexpr int MR = V::kGemmMr, NV = V::kGemmNv;
   static_assert(MR <= kGemmMaxMr, "scratch tiles hold kGemmMaxMr rows");
-  const int64_t m = r1 - r0, panel = Dot::panel_floats(g.k);
+  const int64_t m = r1 - r0, panel = Dot::panel_floats(g.k), tiles = ceil_div(m, MR);
   if (m > MR && m <= kGemmPanelOuterRows && NV * panel * int64_t(sizeof(float)) <= kGemmPanelOuterPairBytes &&
       (!gemm_needs_tile<V>(g) || m <= gemm_tile_capacity(g.k))) {
     const typename Dot::A* a = Dot::prepare(g, r0, m, a_tile);
     const int64_t lda = Dot::lda(g.k);
     for (int64_t p = p0; p < p1; p += NV) {
       if (p + NV < p1) gemm_prefetch<V>(g.b + (p + NV) * panel, (p1 - p - NV < NV ? p1 - p - NV : NV) * panel);
-      for (int64_t row = r0; row < r1; row += MR) {
-        gemm_tile_rows<V, MR, Epi>(r1 - row < MR ? r1 - row : MR, a + (row - r0) * lda, lda, g, row, p,
+      for (int64_t t = 0; t < tiles; ++t) {
+        const int64_t row = r0 + gemm_tile_row(m, tiles, t);
+        gemm_tile_rows<V, MR, Epi>(r0 + gemm_tile_row(m, tiles, t + 1) - row, a + (row - r0) * lda, lda, g, row, p,
                                    p1 - p < NV ? p1 - p : NV, epi);
       }
     }
     return;
   }
-  for (int64_t row = r0; row < r1; row += MR) {
-    const int64_t rows = r1 - row < MR ? r1 - row : MR;
+  for (int64_t t = 0; t < tiles; ++t) {
+    const int64_t row = r0 + gemm_tile_row(m, tiles, t), rows = r0 + gemm_tile_row(m, tiles, t + 1) - row;
     const typename Dot::A* a = Dot::prepare(g, row, rows, a_tile);
     for (int64_t p = p0; p < p1; p += NV) {
       gemm_tile_rows<V, MR, Epi>(rows, a, Dot::lda(g.k), g, row, p, p1 - p < NV ? p1 - p : NV, epi);
