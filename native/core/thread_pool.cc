@@ -26,7 +26,7 @@ ThreadPool& ThreadPool::instance() {
 
 ThreadPool::ThreadPool(int32_t workers) {
   workers_.reserve(size_t(workers));
-  for (int32_t i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (int32_t i = 0; i < workers; ++i) workers_.emplace_back([this, i] { worker_loop(i + 1); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -106,7 +106,18 @@ void ThreadPool::run(int64_t n_tasks, int32_t max_threads, void* ctx, TaskFn fn)
   while (job.active.load(std::memory_order_acquire) != 0) cpu_relax();
 }
 
-void ThreadPool::worker_loop() {
+int32_t take_thread_index(uint64_t& taken, int32_t helpers, int32_t joined, int32_t slot) {
+  if (helpers >= 64) return joined;
+  int32_t index = slot;
+  if (slot > helpers || ((taken >> slot) & 1) != 0) {
+    index = 1;
+    while (((taken >> index) & 1) != 0) ++index;
+  }
+  taken |= uint64_t(1) << index;
+  return index;
+}
+
+void ThreadPool::worker_loop(int32_t slot) {
   for (;;) {
     for (int i = 0; i < kSpinRounds && queued_.load(std::memory_order_acquire) == 0; ++i) cpu_relax();
     Job* job = nullptr;
@@ -116,7 +127,8 @@ void ThreadPool::worker_loop() {
       wake_.wait(lock, [this] { return stop_ || head_ != nullptr; });
       if (head_ == nullptr) return;  // stop_ and nothing left to help with
       job = head_;
-      thread = ++job->joined;
+      ++job->joined;
+      thread = take_thread_index(job->taken, job->helpers_wanted, job->joined, slot);
       job->active.fetch_add(1, std::memory_order_relaxed);
       if (job->joined >= job->helpers_wanted) unlink_locked(job);
     }

@@ -41,8 +41,9 @@ class ThreadPool {
   // range's tasks first, in order, then helps with the others' (taking from their fronts too), so
   // a thread that joins late or runs slow holds nobody up. Why ranges and not one shared counter:
   // consecutive ops cut their work the same way (rows, bands, images in order), so each thread
-  // reads mostly what it wrote itself, from its own L2, instead of the other cores' (bench/RESULTS.md,
-  // "threads keep their own rows").
+  // reads mostly what it wrote itself, from its own L2, instead of the other cores'
+  // (bench/RESULTS.md, "threads keep their own rows"). For that to hold from one op to the next,
+  // a worker takes the same thread index in every job when it can (take_thread_index).
   static constexpr int32_t kMaxRanges = 16;
   struct alignas(64) Range {
     std::atomic<int64_t> next{0};
@@ -53,7 +54,8 @@ class ThreadPool {
     void* ctx = nullptr;
     int64_t n_tasks = 0;
     int32_t helpers_wanted = 0;  // workers that may still join
-    int32_t joined = 0;          // workers that joined (their thread indices are 1..joined)
+    int32_t joined = 0;          // workers that joined (thread indices 1..helpers_wanted, one each)
+    uint64_t taken = 1;          // thread indices in use (bit 0: the caller), when helpers_wanted < 64
     int32_t ranges = 1;          // thread i's own range is i % ranges
     Range range[kMaxRanges];
     std::atomic<int32_t> active{0};  // joined workers not yet finished with this job
@@ -63,7 +65,7 @@ class ThreadPool {
 
   explicit ThreadPool(int32_t workers);
   void run(int64_t n_tasks, int32_t max_threads, void* ctx, TaskFn fn);
-  void worker_loop();
+  void worker_loop(int32_t slot);
   static void work(Job& job, int32_t thread);
   void unlink_locked(Job* job);
 
@@ -75,6 +77,13 @@ class ThreadPool {
   bool stop_ = false;
   std::vector<std::thread> workers_;
 };
+
+// The thread index a worker takes on joining a job that wants `helpers` workers, `joined` of them
+// counting this one, with `taken` the indices in use (bit 0: the caller): its own `slot` when the job
+// has that index and nobody took it, else the lowest free one (fewer than `helpers` joined before,
+// so one of 1..helpers is free). Which worker joins first varies from job to job; the index, and
+// with it the worker's range of tasks, then does not. Past 63 helpers (the mask): join order.
+int32_t take_thread_index(uint64_t& taken, int32_t helpers, int32_t joined, int32_t slot);
 
 // Shorthand for ThreadPool::instance().parallel_for(...).
 template <class F>

@@ -495,6 +495,16 @@ void test_thread_pool() {
   c2.join();
   c3.join();
   expect(total.load() == 3 * 200 * (37 * 38 / 2), "parallel_for from three threads at once runs every task once");
+  // Joining workers keep their own slot as thread index when they can, whatever order they join in.
+  uint64_t taken = 1;
+  const int32_t a = take_thread_index(taken, 3, 1, 3), b = take_thread_index(taken, 3, 2, 1),
+                c = take_thread_index(taken, 3, 3, 2);
+  expect(a == 3 && b == 1 && c == 2, "a joining worker takes its own slot as thread index");
+  taken = 1;
+  const int32_t d = take_thread_index(taken, 2, 1, 7), e = take_thread_index(taken, 2, 2, 1);
+  expect(d == 1 && e == 2, "a worker whose slot is past the job's helpers, or taken, gets the lowest free index");
+  taken = 1;
+  expect(take_thread_index(taken, 70, 5, 9) == 5, "past 63 helpers the index is the join order");
 }
 
 // Model::profile: its steps cover every op once, in order (fused pairs as one step), the band shows

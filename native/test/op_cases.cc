@@ -216,8 +216,8 @@ void add_linear(std::vector<OpCase>& out) {
 // 31, 33, 65, 100: masked tails, odd panel counts, partial channel blocks), GEMM rows that are not
 // a multiple of any micro-tile height (1, 5, 9, 49, 50) with gated tiles spanning images at batch 3,
 // K not a multiple of the vector width, different pads on all four sides (border pixels on every
-// edge, interior pixel groups with tails, rows narrower than a group), k 1 and 7 (the runtime-k path), head_pool over more than
-// one 64-row chunk.
+// edge, interior pixel groups with tails, rows narrower than a group), k 1 and 7 (the runtime-k
+// path), head_pool over more than one 64-row chunk.
 void add_kernel_edges(std::vector<OpCase>& out) {
   struct Win { OpKind kind; int32_t h, w, cin, cout, k, s; std::array<int32_t, 4> pad; int32_t batch; };
   const Win wins[] = {

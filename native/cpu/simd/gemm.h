@@ -164,8 +164,9 @@ constexpr bool gemm_needs_tile(const GemmArgs& g) {
 // every task, now 7 tiles of 7.
 constexpr int64_t gemm_tile_row(int64_t m, int64_t tiles, int64_t t) { return m * t / tiles; }
 
-// The task [r0, r1) x panels [p0, p1), its rows in gemm_tile_row's tiles. a_tile: gemm_tile_floats(K) floats of this thread's scratch,
-// needed when the A rows are gated or the Dot always prepares them (gemm_needs_tile); else null.
+// The task [r0, r1) x panels [p0, p1), its rows in gemm_tile_row's tiles. a_tile:
+// gemm_tile_floats(K) floats of this thread's scratch, needed when the A rows are gated or the Dot
+// always prepares them (gemm_needs_tile); else null.
 // Order: row tiles outer, panels inner (the panel chunk stays in L2 while the row tiles sweep it),
 // except for a task of more than one micro-tile and at most kGemmPanelOuterRows rows: the late
 // layers at batch 1 (7x7 = 49 rows), whose weights are large for their rows and come from memory
@@ -190,8 +191,8 @@ void gemm_task(const GemmArgs& g, int64_t r0, int64_t r1, int64_t p0, int64_t p1
       if (p + NV < p1) gemm_prefetch<V>(g.b + (p + NV) * panel, (p1 - p - NV < NV ? p1 - p - NV : NV) * panel);
       for (int64_t t = 0; t < tiles; ++t) {
         const int64_t row = r0 + gemm_tile_row(m, tiles, t);
-        gemm_tile_rows<V, MR, Epi>(r0 + gemm_tile_row(m, tiles, t + 1) - row, a + (row - r0) * lda, lda, g, row, p,
-                                   p1 - p < NV ? p1 - p : NV, epi);
+        const int64_t rows = r0 + gemm_tile_row(m, tiles, t + 1) - row;
+        gemm_tile_rows<V, MR, Epi>(rows, a + (row - r0) * lda, lda, g, row, p, p1 - p < NV ? p1 - p : NV, epi);
       }
     }
     return;
