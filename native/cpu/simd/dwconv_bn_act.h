@@ -5,13 +5,14 @@
 // Vectorised over channels: blocks of up to V::kDwNv vectors (64 channels on AVX-512, 16 on AVX2);
 // the last vector of the last block is masked (loads zero the lanes past C, stores skip them).
 // Order: per output row, pixel-major when all weights fit in L1, else channel-block-major (see
-// dwconv_bn_act). For k = 3 and 5 at strides 1 and 2, pixels go V::kDwPx at a time (dw_pixels;
-// a row's last 2 or 3 as a smaller group), so a weight load feeds kDwPx FMAs and each input vector
-// of a window row is loaded once for the group; the k x k taps are unrolled at compile time.
-// Padding: explicit and 4-sided. A group whose windows lie inside the input runs straight; a group
-// at a border skips the window rows outside and takes the columns outside as zero vectors, so border
-// pixels stay on the unrolled path. One pixel at a time with the window clipped tap by tap (the
-// path of other k and strides) made B0's 7x7 maps, mostly border, 1.3x slower at k = 5.
+// dwconv_bn_act). For k = 3 and 5 at strides 1 and 2, pixels go V::kDwPx at a time (dw_pixels),
+// so a weight load feeds kDwPx FMAs and each input vector of a window row is loaded once for the
+// group; the k x k taps are unrolled at compile time.
+// Padding: explicit and 4-sided. A group whose windows lie inside the input runs straight. At k = 5
+// a group at a border skips the window rows outside and takes the columns outside as zero vectors
+// (a row's last 2 or 3 pixels as a smaller group), so border pixels stay on the unrolled path: one
+// pixel at a time with the window clipped tap by tap made B0's 7x7 maps, mostly border, 1.3x slower.
+// At k = 3, and for other k and strides, border pixels go one at a time (see dw_row).
 // Fusion: bias starts the accumulators, swish before the one store, sums from the same registers.
 // Threads: tasks are (image, band of output rows), bands fixed by the shape (tiling.h); each band
 // writes its partial sums to scratch[image][band][Cpad], reduced in band order afterwards, so
@@ -199,9 +200,11 @@ EFFNET_SIMD_INLINE void dw_group(const DwShape& d, const float* xn, float* yrow,
 
 // Output row oy, channels [c_begin, c_end): pixel groups along the row, every channel block of a
 // group before the next group (see dwconv_bn_act for when the range is all channels). S: the
-// stride when it is 1 or 2, else 0. With S and KT known, every pixel goes in a group: kDwPx pixels,
-// clipped at the borders, and the row's last 2 or 3 in a smaller clipped group (a whole group there
-// would compute and drop up to 3 pixels: 2 of every 14 at 28 -> 14, stride 2, k = 3). Otherwise one
+// stride when it is 1 or 2, else 0. At k = 5 with S known, every pixel goes in a group: kDwPx
+// pixels, clipped at the borders, and the row's last 2 or 3 in a smaller clipped group (a whole
+// group there would compute and drop up to 3 pixels). At k = 3 only interior pixels go in groups
+// and border pixels one at a time: they cost little alone (9 taps; clipped groups measured within
+// noise of that), and every clipped variant adds as much code as an unclipped one. Otherwise one
 // pixel at a time, the window clipped tap by tap.
 template <class V, int KT, int S>
 void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const float* bias, int64_t oy,
@@ -212,7 +215,7 @@ void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const
   const bool full_rows = ky0 == 0 && ky1 == d.k;
   float* yrow = yn + oy * d.Wo * d.C;
   int64_t ox = 0;
-  if constexpr (KT > 0 && S > 0) {  // pixel groups need the unrolled window and a known stride
+  if constexpr (KT == 5 && S > 0) {
     static_assert(PX == 4, "the row's tail groups are of 2 and 3 pixels");
     for (; ox + PX <= d.Wo; ox += PX) {
       if (full_rows && ox >= d.ox_lo && ox + PX <= d.ox_hi) {
@@ -229,7 +232,14 @@ void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const
       ox += 2;
     }
   }
-  for (; ox < d.Wo; ++ox) {
+  while (ox < d.Wo) {
+    if constexpr (KT > 0 && S > 0) {  // groups need the unrolled window and a known stride
+      if (full_rows && ox >= d.ox_lo && ox + PX <= d.ox_hi) {
+        dw_group<V, KT, PX, S, false>(d, xn, yrow, wt, bias, iy0, ky0, ky1, ox, c_begin, c_end, part);
+        ox += PX;
+        continue;
+      }
+    }
     const int64_t ix0 = ox * d.s - d.pad_l;
     const int64_t origin = (iy0 * d.W + ix0) * d.C;
     if (full_rows && ox >= d.ox_lo && ox < d.ox_hi) {
@@ -238,6 +248,7 @@ void dw_row(const DwShape& d, const float* xn, float* yn, const float* wt, const
       const DwClip c{ky0, ky1, ix0 < 0 ? -ix0 : 0, d.W - ix0 < d.k ? d.W - ix0 : d.k};
       dw_blocks<V, 0, 1, 0, false>(d, xn, yrow, wt, bias, origin, ox, c, c_begin, c_end, part);
     }
+    ++ox;
   }
 }
 
