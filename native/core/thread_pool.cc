@@ -82,7 +82,6 @@ void ThreadPool::run(int64_t n_tasks, int32_t max_threads, void* ctx, TaskFn fn)
   Job job;
   job.fn = fn;
   job.ctx = ctx;
-  job.n_tasks = n_tasks;
   job.helpers_wanted = int32_t(helpers);
   job.ranges = int32_t(std::min<int64_t>(helpers + 1, kMaxRanges));
   for (int32_t i = 0; i < job.ranges; ++i) {

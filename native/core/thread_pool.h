@@ -52,7 +52,6 @@ class ThreadPool {
   struct Job {
     TaskFn fn = nullptr;
     void* ctx = nullptr;
-    int64_t n_tasks = 0;
     int32_t helpers_wanted = 0;  // workers that may still join
     int32_t joined = 0;          // workers that joined (thread indices 1..helpers_wanted, one each)
     uint64_t taken = 1;          // thread indices in use (bit 0: the caller), when helpers_wanted < 64
