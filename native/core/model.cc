@@ -21,6 +21,7 @@
 #include "core/op_cost.h"
 #include "core/memory_plan.h"
 #include "core/plan_check.h"
+#include "core/prefetch_plan.h"
 #include "core/thread_pool.h"
 #include "cpu/expand_dw.h"
 #include "cpu/levels.h"
@@ -64,6 +65,7 @@ class CpuModel final : public Model {
       plan_.ops.reserve(ops_.size());
       for (const CompiledOp& op : ops_) plan_.ops.push_back(op.desc);
       plan_steps();
+      plan_prefetch();
     } catch (const std::bad_alloc&) {
       int64_t weights = 0;
       for (const OpDesc& op : plan.ops) weights += int64_t(op.weight.size() + op.bias.size() + op.weight2.size() + op.bias2.size());
@@ -150,7 +152,9 @@ class CpuModel final : public Model {
       const CompiledOp& op = ops_[size_t(s.first)];
       const auto t0 = spent != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
       if (s.fused == nullptr) {
-        run_op(op, values, b, thr, scratch);
+        KernelArgs args = kernel_args(op, values, b, thr, scratch);
+        if (thr == 1) args.ahead = &ahead_[i];  // see plan_prefetch
+        op.kernel->run(args);
       } else {
         s.fused(kernel_args(op, values, b, thr, scratch), kernel_args(ops_[size_t(s.first) + 1], values, b, thr, scratch));
       }
@@ -248,6 +252,27 @@ class CpuModel final : public Model {
     return end;
   }
 
+  // What each step prefetches of the weights after it (core/prefetch_plan.h): steps whose kernel
+  // prefetches (OpKernel::prefetches; fused pairs do not). Used only where a step runs on one
+  // thread (1-thread models, the per-image band's lanes): on 2 threads B0 and B3 at batch 1 ran
+  // 1-3 % slower with it, as a task's lines need not be the ones its thread reads next
+  // (bench/RESULTS.md, "weights prefetched a step ahead").
+  void plan_prefetch() {
+    std::vector<WeightSpan> spans;
+    std::vector<bool> fetches(steps_.size());
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      fetches[i] = steps_[i].fused == nullptr && ops_[size_t(steps_[i].first)].kernel->prefetches;
+      const int32_t first = steps_[i].first, last = steps_[i].fused != nullptr ? first + 1 : first;
+      for (int32_t o = first; o <= last; ++o) {
+        const PackedWeights& w = ops_[size_t(o)].packed;
+        for (const AlignedBuffer* b : {&w.w, &w.w2}) {  // biases: a few KB, left to the hardware
+          if (b->size() > 0) spans.push_back({reinterpret_cast<const char*>(b->data()), b->size() * int64_t(sizeof(float)), int32_t(i)});
+        }
+      }
+    }
+    ahead_ = plan_ahead(spans, fetches, kAheadBytes);
+  }
+
   // One thing run() does: plan op `first`, or, with `fused`, ops first and first + 1 as one step.
   struct Step {
     int32_t first = 0;
@@ -335,6 +360,7 @@ class CpuModel final : public Model {
   Plan plan_;
   std::vector<CompiledOp> ops_;
   std::vector<Step> steps_;
+  std::vector<Ahead> ahead_;  // per step (plan_prefetch)
   const CpuKernels* kernels_ = nullptr;
   int32_t threads_ = 1;
   std::mutex mutex_;

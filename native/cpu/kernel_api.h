@@ -22,6 +22,16 @@ struct PackedWeights {
   int32_t hidden = 0;
 };
 
+// Weights of the steps after this one, which the kernel prefetches while it runs: byte ranges of
+// whole 64-byte lines, in the order they will be read (core/prefetch_plan.h chooses them,
+// cpu/simd/ahead.h spreads them over a kernel's tasks).
+struct Ahead {
+  static constexpr int32_t kMaxSpans = 8;
+  const char* p[kMaxSpans] = {};
+  int64_t bytes[kMaxSpans] = {};
+  int32_t n = 0;
+};
+
 // Everything one kernel call sees. Tensors are NHWC with the batch outermost; `in`/`out` are the
 // per-image shapes of x and y. gate/residual/sums/map are null when the op does not use them.
 struct KernelArgs {
@@ -37,6 +47,7 @@ struct KernelArgs {
   int32_t batch = 1;
   int32_t threads = 1;       // at most this many threads (parallel_for's max_threads)
   float* scratch = nullptr;  // scratch_floats(...) floats, 64-byte aligned, contents undefined
+  const Ahead* ahead = nullptr;  // null or empty: nothing to prefetch
 };
 
 struct OpKernel {
@@ -46,6 +57,9 @@ struct OpKernel {
   int64_t (*scratch_floats)(const OpDesc& op, const ValueDesc& in, const ValueDesc& out,
                             const PackedWeights& packed, int32_t batch);
   void (*run)(const KernelArgs& args);
+  // Whether run() prefetches args.ahead (the SIMD depthwise and GEMM kernels); the model gives
+  // upcoming weights only to steps that do (core/prefetch_plan.h).
+  bool prefetches = false;
 };
 
 // Runs a plan's expand pwconv_bn_act and the dwconv_bn_act reading it as one step (cpu/expand_dw.h).

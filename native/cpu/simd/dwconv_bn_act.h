@@ -20,6 +20,7 @@
 // Precision: fp32 FMA accumulation in tap order; swish via simd::swish.
 #pragma once
 #include "core/thread_pool.h"
+#include "cpu/simd/ahead.h"
 #include "cpu/simd/simd_target.h"
 #include "cpu/simd/tiling.h"
 #include "cpu/simd/vec_math.h"
@@ -280,10 +281,12 @@ int64_t dw_channel_step(const DwShape& d) {
 }
 
 // Output row oy of one image, all channels; the row's SE sums are added to part (if not null).
+// Before each channel step, one handout of the next op's weights is prefetched (ahead may be null).
 template <class V>
 void dw_output_row(const DwShape& d, const float* xn, float* yn, const float* wt, const float* bias, int64_t oy,
-                   int64_t c_step, float* part) {
+                   int64_t c_step, float* part, AheadCursor* ahead = nullptr) {
   for (int64_t c0 = 0; c0 < d.C; c0 += c_step) {
+    if (ahead != nullptr) ahead->issue();
     const int64_t c1 = c0 + c_step < d.C ? c0 + c_step : d.C;
     if (d.k == 3) {
       if (d.s == 1) dw_row<V, 3, 1>(d, xn, yn, wt, bias, oy, c0, c1, part);
@@ -306,7 +309,8 @@ void dwconv_bn_act(const KernelArgs& a) {
   const float* wt = a.weights->w.data();
   const float* bias = a.weights->b.data();
   const int64_t c_step = dw_channel_step<V>(d);
-  parallel_for(a.batch * nb, a.threads, [&](int64_t task, int32_t) {
+  const int64_t tasks = a.batch * nb;
+  parallel_for(tasks, a.threads, [&](int64_t task, int32_t) {
     const int64_t n = task / nb, band = task % nb;
     const int64_t oy0 = Ho * band / nb, oy1 = Ho * (band + 1) / nb;
     float* part = a.sums != nullptr ? a.scratch + task * d.Cpad : nullptr;
@@ -315,7 +319,8 @@ void dwconv_bn_act(const KernelArgs& a) {
     }
     const float* xn = a.x + n * d.H * d.W * d.C;
     float* yn = a.y + n * Ho * d.Wo * d.C;
-    for (int64_t oy = oy0; oy < oy1; ++oy) dw_output_row<V>(d, xn, yn, wt, bias, oy, c_step, part);
+    AheadCursor ahead(TaskAhead{a.ahead, task, tasks}, (oy1 - oy0) * ceil_div(d.C, c_step));
+    for (int64_t oy = oy0; oy < oy1; ++oy) dw_output_row<V>(d, xn, yn, wt, bias, oy, c_step, part, &ahead);
   });
   if (a.sums == nullptr) return;
   for (int64_t n = 0; n < a.batch; ++n) {

@@ -50,7 +50,8 @@ void head_pool(const KernelArgs& a) {
   // A tiles (when the level's GEMM needs them: gemm_needs_tile) follow the partials in scratch.
   float* tiles = gemm_needs_tile<V>(g) ? a.scratch + head_partial_floats(a.in, a.out, a.batch) : nullptr;
   const int64_t tile_floats = gemm_tile_floats(g.k);
-  parallel_for(a.batch * chunks * s.panel_chunks, a.threads, [&](int64_t task, int32_t thread) {
+  const int64_t tasks = a.batch * chunks * s.panel_chunks;
+  parallel_for(tasks, a.threads, [&](int64_t task, int32_t thread) {
     const int64_t pc = task % s.panel_chunks, rc = (task / s.panel_chunks) % chunks;
     const int64_t img = task / (s.panel_chunks * chunks);
     const int64_t p0 = pc * s.panel_chunk, p1 = p0 + s.panel_chunk < panels ? p0 + s.panel_chunk : panels;
@@ -59,7 +60,8 @@ void head_pool(const KernelArgs& a) {
     float* part = a.scratch + (img * chunks + rc) * cpad;
     for (int64_t c = p0 * V::W; c < p1 * V::W; c += V::W) V::store(part + c, V::zero());
     const PoolEpilogue<V> epi{a.map, part, g.n};
-    gemm_task<V>(g, r0, r1, p0, p1, tiles != nullptr ? tiles + thread * tile_floats : nullptr, epi);
+    gemm_task<V>(g, r0, r1, p0, p1, tiles != nullptr ? tiles + thread * tile_floats : nullptr, epi,
+                 TaskAhead{a.ahead, task, tasks});
   });
   const typename V::T inv = V::set1(1.0f / float(P));
   for (int64_t img = 0; img < a.batch; ++img) {

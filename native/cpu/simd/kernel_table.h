@@ -21,10 +21,10 @@ CpuKernels kernel_table(const char* level) {
   return CpuKernels{level,
                     {
                         {level, pack_conv_bn_act, no_scratch, conv_bn_act<V>},
-                        {level, pack_dwconv_bn_act, dwconv_bn_act_scratch, dwconv_bn_act<V>},
+                        {level, pack_dwconv_bn_act, dwconv_bn_act_scratch, dwconv_bn_act<V>, true},
                         {level, pack_se_gate, se_gate_scratch, se_gate<V>},
-                        {level, pack, pw_scratch, pwconv_bn_act<V>},
-                        {level, pack, head_scratch, head_pool<V>},
+                        {level, pack, pw_scratch, pwconv_bn_act<V>, true},
+                        {level, pack, head_scratch, head_pool<V>, true},
                         {level, pack, linear_scratch, linear<V>},
                     },
                     expand_dw<V>,

@@ -54,13 +54,14 @@ void gemm_store(const KernelArgs& a, const GemmArgs& g, int64_t m, bool swish) {
   const StoreEpilogue<V> epi{a.y, a.residual, g.n, swish};
   const int64_t tile_floats = gemm_tile_floats(g.k);
   const bool tiled = gemm_needs_tile<V>(g);
-  parallel_for(s.row_chunks * s.panel_chunks, a.threads, [&](int64_t task, int32_t thread) {
+  const int64_t tasks = s.row_chunks * s.panel_chunks;
+  parallel_for(tasks, a.threads, [&](int64_t task, int32_t thread) {
     const int64_t rc = task / s.panel_chunks, pc = task % s.panel_chunks;
     const int64_t r0 = rc * s.row_chunk, p0 = pc * s.panel_chunk;
     const int64_t r1 = r0 + s.row_chunk < m ? r0 + s.row_chunk : m;
     const int64_t p1 = p0 + s.panel_chunk < panels ? p0 + s.panel_chunk : panels;
     float* tile = tiled ? a.scratch + thread * tile_floats : nullptr;
-    gemm_task<V>(g, r0, r1, p0, p1, tile, epi);
+    gemm_task<V>(g, r0, r1, p0, p1, tile, epi, TaskAhead{a.ahead, task, tasks});
   });
 }
 
