@@ -46,8 +46,11 @@ KernelArgs kernel_args(const CompiledOp& op, float* const* values, int32_t batch
   return a;
 }
 
-void run_op(const CompiledOp& op, float* const* values, int32_t batch, int32_t threads, float* scratch) {
-  op.kernel->run(kernel_args(op, values, batch, threads, scratch));
+void run_op(const CompiledOp& op, float* const* values, int32_t batch, int32_t threads, float* scratch,
+            const Ahead* ahead) {
+  KernelArgs args = kernel_args(op, values, batch, threads, scratch);
+  args.ahead = ahead;
+  op.kernel->run(args);
 }
 
 }  // namespace effnet

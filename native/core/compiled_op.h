@@ -24,7 +24,9 @@ int64_t op_scratch_floats(const CompiledOp& op, int32_t batch);
 // The arguments run_op passes to op.kernel (also the fused strategies' inputs).
 KernelArgs kernel_args(const CompiledOp& op, float* const* values, int32_t batch, int32_t threads, float* scratch);
 
-// values[id]: the batch-sized buffer of value id; scratch: op_scratch_floats(op, batch) floats.
-void run_op(const CompiledOp& op, float* const* values, int32_t batch, int32_t threads, float* scratch);
+// values[id]: the batch-sized buffer of value id; scratch: op_scratch_floats(op, batch) floats;
+// ahead: the weights the kernel may prefetch while it runs (core/prefetch_plan.h), or null.
+void run_op(const CompiledOp& op, float* const* values, int32_t batch, int32_t threads, float* scratch,
+            const Ahead* ahead = nullptr);
 
 }  // namespace effnet

@@ -152,9 +152,7 @@ class CpuModel final : public Model {
       const CompiledOp& op = ops_[size_t(s.first)];
       const auto t0 = spent != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
       if (s.fused == nullptr) {
-        KernelArgs args = kernel_args(op, values, b, thr, scratch);
-        if (thr == 1) args.ahead = &ahead_[i];  // see plan_prefetch
-        op.kernel->run(args);
+        run_op(op, values, b, thr, scratch, thr == 1 ? &ahead_[i] : nullptr);  // see plan_prefetch
       } else {
         s.fused(kernel_args(op, values, b, thr, scratch), kernel_args(ops_[size_t(s.first) + 1], values, b, thr, scratch));
       }
