@@ -152,7 +152,7 @@ class CpuModel final : public Model {
       const CompiledOp& op = ops_[size_t(s.first)];
       const auto t0 = spent != nullptr ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
       if (s.fused == nullptr) {
-        run_op(op, values, b, thr, scratch, thr == 1 ? &ahead_[i] : nullptr);  // see plan_prefetch
+        run_op(op, values, b, thr, scratch, &ahead_[i]);
       } else {
         s.fused(kernel_args(op, values, b, thr, scratch), kernel_args(ops_[size_t(s.first) + 1], values, b, thr, scratch));
       }
@@ -251,10 +251,7 @@ class CpuModel final : public Model {
   }
 
   // What each step prefetches of the weights after it (core/prefetch_plan.h): steps whose kernel
-  // prefetches (OpKernel::prefetches; fused pairs do not). Used only where a step runs on one
-  // thread (1-thread models, the per-image band's lanes): on 2 threads B0 and B3 at batch 1 ran
-  // 1-3 % slower with it, as a task's lines need not be the ones its thread reads next
-  // (bench/RESULTS.md, "weights prefetched a step ahead").
+  // prefetches (OpKernel::prefetches; fused pairs do not).
   void plan_prefetch() {
     std::vector<WeightSpan> spans;
     std::vector<bool> fetches(steps_.size());

@@ -22,7 +22,9 @@ std::vector<Ahead> plan_ahead(const std::vector<WeightSpan>& spans, const std::v
     if (!fetches[size_t(s)]) continue;
     Ahead& a = ahead[size_t(s)];
     const int64_t lo = std::max(given, first[size_t(s) + 1]);
-    const int64_t hi = std::min(at[spans.size()], first[size_t(s) + 1] + budget);
+    int32_t t = s + 1;  // the next step that fetches (or the last step)
+    while (t + 1 < steps && !fetches[size_t(t)]) ++t;
+    const int64_t hi = std::min(first[size_t(t) + 1], first[size_t(s) + 1] + budget);
     for (size_t k = 0; k < spans.size() && a.n < Ahead::kMaxSpans; ++k) {
       const int64_t b = std::max(lo, at[k]), e = std::min(hi, at[k + 1]);
       if (e <= b) continue;

@@ -9,6 +9,7 @@
 // Exit status 1 on any failure.
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -511,8 +512,8 @@ void test_thread_pool() {
 
 // Cross-op prefetch (core/prefetch_plan.h, cpu/simd/ahead.h): on random step layouts and budgets,
 // only steps that fetch get lines, and only later steps' lines; each line goes to one step at most,
-// none lies further than the budget past the next step's weights, and everything within reach of a
-// step that fetches is given out; a task's cursor hands out exactly its share, in order, in handouts of at most its quota.
+// none lies past the next fetching step's weights or further than the budget past the next step's,
+// and everything within reach of a step that fetches is given out; a task's cursor hands out exactly its share, in order, in handouts of at most its quota.
 void test_prefetch_plan() {
   Prng rng(11);
   alignas(64) static char arena[1 << 16];
@@ -540,6 +541,13 @@ void test_prefetch_plan() {
     std::vector<bool> fetches(static_cast<size_t>(steps));
     for (int32_t s = 0; s < steps; ++s) fetches[size_t(s)] = rng.next() % 4 != 0;
     const std::vector<Ahead> ahead = plan_ahead(spans, fetches, budget);
+    // Where step s's window ends (in lines): at the end of the next fetching step's weights (or the
+    // last step's), at most the budget past the start of step s + 1's.
+    auto window_end = [&](int32_t s) {
+      int32_t t = s + 1;
+      while (t + 1 < steps && !fetches[size_t(t)]) ++t;
+      return std::min(first[size_t(t) + 1], first[size_t(s) + 1] + budget / 64);
+    };
     std::vector<int32_t> given(size_t(lines), -1);
     for (int32_t s = 0; s < steps; ++s) {
       const Ahead& a = ahead[size_t(s)];
@@ -550,21 +558,20 @@ void test_prefetch_plan() {
           const int64_t line = (a.p[r] - arena + o) / 64;
           if (line >= lines) { later = false; continue; }
           later = later && owner[size_t(line)] > s;
-          within = within && line < first[size_t(s) + 1] + budget / 64;
+          within = within && line < window_end(s);
           once = once && given[size_t(line)] < 0;
           given[size_t(line)] = s;
         }
       }
     }
-    // A line is in reach of a fetching step s when it is past step s + 1's start by less than the
-    // budget; the earliest such step takes it unless Ahead::kMaxSpans cut its list (at most 2 x 12 spans here:
+    // A line is in reach of a fetching step s when it lies in its window (from step s + 1's start
+    // to window_end); the earliest such step takes it unless Ahead::kMaxSpans cut its list (at most 2 x 12 spans here:
     // only check layouts where no step could hit the cap).
     if (spans.size() <= size_t(Ahead::kMaxSpans)) {
       for (int64_t line = 0; line < lines; ++line) {
         bool reachable = false;
         for (int32_t s = 0; s + 1 < steps; ++s) {
-          reachable = reachable || (fetches[size_t(s)] && owner[size_t(line)] > s && line >= first[size_t(s) + 1] &&
-                                    line < first[size_t(s) + 1] + budget / 64);
+          reachable = reachable || (fetches[size_t(s)] && line >= first[size_t(s) + 1] && line < window_end(s));
         }
         covered = covered && reachable == (given[size_t(line)] >= 0);
       }
@@ -573,7 +580,7 @@ void test_prefetch_plan() {
   expect(aligned, "prefetch ranges are whole 64-byte lines");
   expect(later, "only steps that fetch prefetch, and only the weights of later steps");
   expect(once, "each line is prefetched by one step at most");
-  expect(within, "no step prefetches further than the budget past the next step's weights");
+  expect(within, "no step prefetches past the next fetching step's weights or the budget");
   expect(covered, "every line within a step's reach is prefetched");
 
   // The cursor: 3 ranges, any task count and handout count.
