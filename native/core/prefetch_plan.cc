@@ -17,21 +17,21 @@ std::vector<Ahead> plan_ahead(const std::vector<WeightSpan>& spans, const std::v
   }
   first[ahead.size()] = at[spans.size()];
   budget = budget / 64 * 64;
-  int64_t given = 0;  // lines before this are some earlier step's
   for (int32_t s = 0; s + 1 < steps; ++s) {
     if (!fetches[size_t(s)]) continue;
     Ahead& a = ahead[size_t(s)];
-    const int64_t lo = std::max(given, first[size_t(s) + 1]);
-    int32_t t = s + 1;  // the next step that fetches (or the last step)
+    // The window: from step s + 1's weights to the end of the next fetching step's (or the last
+    // step's). That step's own window starts after it, so windows never overlap.
+    int32_t t = s + 1;
     while (t + 1 < steps && !fetches[size_t(t)]) ++t;
-    const int64_t hi = std::min(first[size_t(t) + 1], first[size_t(s) + 1] + budget);
+    const int64_t lo = first[size_t(s) + 1];
+    const int64_t hi = std::min(first[size_t(t) + 1], lo + budget);
     for (size_t k = 0; k < spans.size() && a.n < Ahead::kMaxSpans; ++k) {
       const int64_t b = std::max(lo, at[k]), e = std::min(hi, at[k + 1]);
       if (e <= b) continue;
       a.p[a.n] = spans[k].p + (b - at[k]);
       a.bytes[a.n] = e - b;
       ++a.n;
-      given = e;
     }
   }
   return ahead;

@@ -29,9 +29,8 @@ struct WeightSpan {
 
 // The Ahead of each step (fetches.size() steps): a step i whose kernel prefetches (fetches[i]) gets
 // the lines from the start of step i + 1's weights to the end of those of the next step that
-// fetches (or of the last step), at most `budget` bytes, less what earlier steps already have, in
-// at most Ahead::kMaxSpans ranges (the rest falls to the next step that fetches); the others get
-// none.
+// fetches (or of the last step), at most `budget` bytes, in at most Ahead::kMaxSpans ranges (a
+// window over more buffers is cut short; B0's cover 1 to 5); the others get none.
 std::vector<Ahead> plan_ahead(const std::vector<WeightSpan>& spans, const std::vector<bool>& fetches, int64_t budget);
 
 }  // namespace effnet
