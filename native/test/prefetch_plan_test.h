@@ -1,0 +1,16 @@
+// Checks of the cross-op prefetch plan and cursor (core/prefetch_plan.h, cpu/simd/ahead.h) for
+// effnet_core_test, which reports each as a pass or a failure.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace effnet {
+
+struct NamedCheck {
+  std::string what;
+  bool ok = false;
+};
+
+std::vector<NamedCheck> prefetch_plan_checks();
+
+}  // namespace effnet
