@@ -27,7 +27,7 @@ void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
   const DwShape d = dw_shape<V>(dw);
   const int64_t Ho = dw.out.h, cin = pw.in.c, row = d.W * d.C;
   const int64_t R = expand_dw_ring_rows(d.k, d.s, row);
-  const int64_t ring_floats = expand_dw_ring_floats(*dw.op, dw.in);
+  const int64_t tile_offset = expand_dw_tile_offset(*dw.op, dw.in);
   const int64_t thread_floats = expand_dw_thread_floats(*dw.op, dw.in);
   float* partials = dw.sums != nullptr ? dw.scratch : nullptr;
   float* rings = dw.scratch + expand_dw_partials_floats(*dw.op, dw.out, dw.batch);
@@ -46,7 +46,7 @@ void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
     const int64_t n = task / chunks, chunk = task % chunks;
     const int64_t oy0 = Ho * chunk / chunks, oy1 = Ho * (chunk + 1) / chunks;
     float* ring = rings + thread * thread_floats;
-    float* tile = ring + ring_floats;
+    float* tile = ring + tile_offset;
     const float* xn = pw.x + n * d.H * d.W * cin;
     float* yn = dw.y + n * Ho * d.Wo * d.C;
     int64_t b0 = oy0 * d.s - d.pad_t;  // the ring holds rows [b0, b1) of e
