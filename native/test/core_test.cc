@@ -32,6 +32,7 @@
 #include "test/padding.h"
 #include "test/prefetch_plan_test.h"
 #include "test/simd_math_test.h"
+#include "test/tiling_test.h"
 #include "tools/synthetic_plan.h"
 
 static std::atomic<long> g_news{0};
@@ -563,6 +564,8 @@ int main(int argc, char** argv) {
   test_thread_pool();
   std::printf("prefetch plan:\n");
   for (const NamedCheck& c : prefetch_plan_checks()) expect(c.ok, c.what);
+  std::printf("tiling:\n");
+  for (const NamedCheck& c : tiling_checks()) expect(c.ok, c.what);
   std::printf("errors:\n");
   test_errors();
   std::printf("profile:\n");

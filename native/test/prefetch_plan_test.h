@@ -1,15 +1,11 @@
 // Checks of the cross-op prefetch plan and cursor (core/prefetch_plan.h, cpu/simd/ahead.h) for
 // effnet_core_test, which reports each as a pass or a failure.
 #pragma once
-#include <string>
 #include <vector>
 
-namespace effnet {
+#include "test/named_check.h"
 
-struct NamedCheck {
-  std::string what;
-  bool ok = false;
-};
+namespace effnet {
 
 std::vector<NamedCheck> prefetch_plan_checks();
 

@@ -23,7 +23,10 @@ GemmSplit gemm_split(int64_t m, int64_t panels, int64_t k, int64_t w, int64_t mr
   const int64_t t = std::max<int32_t>(1, threads);
   // The pool gives each thread a contiguous range of tasks (taking from the others' when done), so
   // with tasks of (nearly) equal size the busiest thread does ceil(tasks / t) of them. Search a few finer grids for the smallest such makespan
-  // (in tiles), with a small charge per task for its setup and its re-reading of A and B.
+  // (in tiles), with a small charge per task for its setup and its re-reading of A and B. A task's
+  // columns count as the panels it has, not whole groups of nv: B0's 14x14 projects to 112
+  // channels (7 panels) were cut into 4 + 3 panels, costed as 4 + 4, and ran 1.7x faster on 2
+  // threads than on 1 instead of 1.9x with the row halves chosen now (bench/RESULTS.md, 16:10).
   int64_t best_npc = npc0, best_nrc = nrc0;
   double best = -1;
   const int64_t extra = t > 1 ? 4 * t : 0;
@@ -31,7 +34,7 @@ GemmSplit gemm_split(int64_t m, int64_t panels, int64_t k, int64_t w, int64_t mr
   for (int64_t nrc = nrc0; nrc <= nrc_last; ++nrc) {
     for (int64_t npc = npc0; npc <= std::min(pp, npc0 + extra); ++npc) {
       const int64_t tasks = nrc * npc;
-      const double tile_work = double(ceil_div(rt, nrc)) * double(ceil_div(pp, npc));
+      const double tile_work = double(ceil_div(rt, nrc)) * double(std::min(panels, ceil_div(pp, npc) * nv)) / double(nv);
       const double span = double(ceil_div(tasks, t)) * (tile_work + 2.0);
       if (best < 0 || span < best) {
         best = span;
