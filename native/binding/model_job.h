@@ -19,20 +19,20 @@ namespace effnet::binding {
 
 class ModelJob : public Job {
  public:
-  ModelJob(Napi::Env env, std::shared_ptr<Model> model, std::vector<float> input, int32_t batch)
+  ModelJob(Napi::Env env, std::shared_ptr<Model> model, std::unique_ptr<float[]> input, int32_t batch)
       : deferred_(Napi::Promise::Deferred::New(env)), model_(std::move(model)), input_(std::move(input)), batch_(batch) {}
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
   void compute() noexcept final {
     try {
-      work(*model_, input_.data(), batch_);
+      work(*model_, input_.get(), batch_);
       ok_ = true;
     } catch (...) {
       error_ = current_exception_info();
     }
     // Freed now rather than when JS gets around to settling (a disposed model goes with its last job).
-    std::vector<float>().swap(input_);
+    input_.reset();
     model_.reset();
   }
 
@@ -48,7 +48,7 @@ class ModelJob : public Job {
  private:
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<Model> model_;
-  std::vector<float> input_;
+  std::unique_ptr<float[]> input_;  // the caller's input, copied (input_copy in model_wrap.cc)
   int32_t batch_;
   bool ok_ = false;
   ErrorInfo error_;

@@ -1,6 +1,8 @@
 #include "binding/model_wrap.h"
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,16 +71,22 @@ Napi::Float32Array expect_f32(const Napi::Value& v, const std::string& what) {
 
 // The job's copy of the input, in the NHWC order the core reads. An NCHW input (c planes of
 // h x w) is transposed while it is copied: one pass over the data, in C++ on the JS thread, in
-// place of a JS loop before the copy. For B0 (224 x 224) a run() call then holds the JS thread
-// ~100 us instead of ~250 (NHWC input: ~75 instead of ~95, its extra JS copy gone).
-std::vector<float> input_copy(const Napi::Float32Array& input, const ValueDesc& in, int32_t batch, bool nchw) {
+// place of a JS loop before the copy. The buffer is not zero-filled first (every element is
+// written here; for B0, 224 x 224, the fill was a few us of the NCHW call's ~110). The copy is
+// most of what a run() call spends on the JS thread (bench/run-call.mjs: 13-15 us for a 32 x 32
+// input, 80-100 us for 224 x 224): its source was usually pushed out of the caches by the previous run.
+std::unique_ptr<float[]> input_copy(const Napi::Float32Array& input, const ValueDesc& in, int32_t batch, bool nchw) {
   const float* src = input.Data();
-  if (!nchw) return std::vector<float>(src, src + input.ElementLength());
-  std::vector<float> out(input.ElementLength());
+  const size_t n = input.ElementLength();
+  std::unique_ptr<float[]> out(new float[n]);
+  if (!nchw) {
+    std::memcpy(out.get(), src, n * sizeof(float));
+    return out;
+  }
   const int64_t hw = int64_t(in.h) * in.w, c = in.c;
-  for (int64_t n = 0; n < batch; ++n) {
-    const float* s = src + n * hw * c;
-    float* d = out.data() + n * hw * c;
+  for (int64_t i = 0; i < batch; ++i) {
+    const float* s = src + i * hw * c;
+    float* d = out.get() + i * hw * c;
     if (c == 3) {  // RGB, every network input: three sequential reads, one sequential write
       const float *r = s, *g = s + hw, *b = s + 2 * hw;
       for (int64_t p = 0; p < hw; ++p) {
@@ -170,38 +178,42 @@ CheckedInput check_input(Napi::Env env, const Plan& plan, const Napi::Value& inp
 
 // run(input: Float32Array, batch: number, outputs: Float32Array[], layout?: 'nhwc' | 'nchw'): Promise<void>
 Napi::Value ModelWrap::run(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!model_) throw make_error(env, {kErrDisposed, "This model has been disposed; load it again to run it"});
-  const Plan& plan = model_->plan();
-  const auto [input, batch] = check_input(env, plan, info[0], info[1]);
-  if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != plan.outputs.size()) {
-    throw_type_error(env, "an array of " + std::to_string(plan.outputs.size()) + " Float32Arrays (or nulls)", "outputs",
-                     "another value");
-  }
-  bool nchw = false;
-  if (!info[3].IsUndefined()) {
-    const std::string layout = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
-    if (layout != "nhwc" && layout != "nchw") throw_type_error(env, "'nhwc' or 'nchw'", "layout", describe(info[3]));
-    nchw = layout == "nchw";
-  }
-  auto job = std::make_unique<RunJob>(env, model_, input_copy(input, plan.values[size_t(plan.input)], batch, nchw), batch);
-  Napi::Array outs = info[2].As<Napi::Array>();
-  for (uint32_t i = 0; i < outs.Length(); ++i) {
-    Napi::Value slot = outs.Get(i);
-    if (slot.IsNull() || slot.IsUndefined()) {  // an output this caller does not want
-      job->add_output(Napi::Float32Array(), 0);
-      continue;
+  // guard: node-addon-api turns only Napi::Error into a JS exception; a failed allocation (the
+  // input's copy, the queue) must become ERR_OUT_OF_MEMORY, not leave the callback as a C++ exception.
+  return guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (!model_) throw make_error(env, {kErrDisposed, "This model has been disposed; load it again to run it"});
+    const Plan& plan = model_->plan();
+    const auto [input, batch] = check_input(env, plan, info[0], info[1]);
+    if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != plan.outputs.size()) {
+      throw_type_error(env, "an array of " + std::to_string(plan.outputs.size()) + " Float32Arrays (or nulls)", "outputs",
+                       "another value");
     }
-    Napi::Float32Array out = expect_f32(slot, "outputs[" + std::to_string(i) + "]");
-    const int64_t want = plan.values[plan.outputs[i]].size() * batch;
-    if (static_cast<int64_t>(out.ElementLength()) != want) {
-      throw make_error(env, {kErrInputShape, "outputs[" + std::to_string(i) + "] holds " +
-                                                 std::to_string(out.ElementLength()) + " floats but needs " +
-                                                 std::to_string(want)});
+    bool nchw = false;
+    if (!info[3].IsUndefined()) {
+      const std::string layout = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
+      if (layout != "nhwc" && layout != "nchw") throw_type_error(env, "'nhwc' or 'nchw'", "layout", describe(info[3]));
+      nchw = layout == "nchw";
     }
-    job->add_output(out, size_t(want));
-  }
-  return submit_job(env, std::move(job));
+    auto job = std::make_unique<RunJob>(env, model_, input_copy(input, plan.values[size_t(plan.input)], batch, nchw), batch);
+    Napi::Array outs = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < outs.Length(); ++i) {
+      Napi::Value slot = outs.Get(i);
+      if (slot.IsNull() || slot.IsUndefined()) {  // an output this caller does not want
+        job->add_output(Napi::Float32Array(), 0);
+        continue;
+      }
+      Napi::Float32Array out = expect_f32(slot, "outputs[" + std::to_string(i) + "]");
+      const int64_t want = plan.values[plan.outputs[i]].size() * batch;
+      if (static_cast<int64_t>(out.ElementLength()) != want) {
+        throw make_error(env, {kErrInputShape, "outputs[" + std::to_string(i) + "] holds " +
+                                                   std::to_string(out.ElementLength()) + " floats but needs " +
+                                                   std::to_string(want)});
+      }
+      job->add_output(out, size_t(want));
+    }
+    return submit_job(env, std::move(job));
+  });
 }
 
 // profile(input: Float32Array, batch: number, runs: number): Promise<RunProfile> (profile_job.h)
@@ -213,8 +225,10 @@ Napi::Value ModelWrap::profile(const Napi::CallbackInfo& info) {
   if (!(runs >= 1 && runs <= 10000) || runs != static_cast<int32_t>(runs)) {
     throw_range_error(env, "an integer from 1 to 10000", "runs", info[2].ToString().Utf8Value());
   }
-  return submit_profile(env, model_, input_copy(input, model_->plan().values[size_t(model_->plan().input)], batch, false),
-                        batch, static_cast<int32_t>(runs));
+  return guard(env, [&] {  // as in run()
+    return submit_profile(env, model_, input_copy(input, model_->plan().values[size_t(model_->plan().input)], batch, false),
+                          batch, static_cast<int32_t>(runs));
+  });
 }
 
 void ModelWrap::dispose(const Napi::CallbackInfo&) {

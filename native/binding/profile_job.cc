@@ -9,7 +9,7 @@ namespace {
 
 class ProfileJob final : public ModelJob {
  public:
-  ProfileJob(Napi::Env env, std::shared_ptr<Model> model, std::vector<float> input, int32_t batch, int32_t runs)
+  ProfileJob(Napi::Env env, std::shared_ptr<Model> model, std::unique_ptr<float[]> input, int32_t batch, int32_t runs)
       : ModelJob(env, std::move(model), std::move(input), batch), runs_(runs) {}
 
   void abandon() noexcept override {}
@@ -44,7 +44,7 @@ class ProfileJob final : public ModelJob {
 
 }  // namespace
 
-Napi::Promise submit_profile(Napi::Env env, std::shared_ptr<Model> model, std::vector<float> input, int32_t batch, int32_t runs) {
+Napi::Promise submit_profile(Napi::Env env, std::shared_ptr<Model> model, std::unique_ptr<float[]> input, int32_t batch, int32_t runs) {
   return submit_job(env, std::make_unique<ProfileJob>(env, std::move(model), std::move(input), batch, runs));
 }
 

@@ -12,6 +12,6 @@
 namespace effnet::binding {
 
 // Queues the profile (the input already checked) and returns its promise.
-Napi::Promise submit_profile(Napi::Env env, std::shared_ptr<Model> model, std::vector<float> input, int32_t batch, int32_t runs);
+Napi::Promise submit_profile(Napi::Env env, std::shared_ptr<Model> model, std::unique_ptr<float[]> input, int32_t batch, int32_t runs);
 
 }  // namespace effnet::binding
