@@ -36,7 +36,7 @@ int64_t expand_dw_chunks(int64_t out_rows, int32_t batch, int32_t threads);
 // Scratch: per-(image, output row) SE partials [batch][Ho][Cpad], then per pool thread its area
 // (thread_floats apart): its ring, and at tile_offset from the ring the expand GEMM's A tile (K =
 // the expand's Cin, at most expanded.c; used when that level's GEMM prepares its A rows, as bf16
-// does: cpu/simd/gemm.h). Where the tile sits modulo 4 KiB matters: see kTileGapFloats.
+// does: cpu/simd/gemm.h). Where the tile sits modulo 4 KiB matters (cpu/expand_dw.cc says why).
 int64_t expand_dw_partials_floats(const OpDesc& dw, const ValueDesc& out, int32_t batch);
 int64_t expand_dw_ring_floats(const OpDesc& dw, const ValueDesc& expanded);
 int64_t expand_dw_tile_offset(const OpDesc& dw, const ValueDesc& expanded);

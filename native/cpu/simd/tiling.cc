@@ -26,7 +26,7 @@ GemmSplit gemm_split(int64_t m, int64_t panels, int64_t k, int64_t w, int64_t mr
   // (in tiles), with a small charge per task for its setup and its re-reading of A and B. A task's
   // columns count as the panels it has, not whole groups of nv: B0's 14x14 projects to 112
   // channels (7 panels) were cut into 4 + 3 panels, costed as 4 + 4, and ran 1.7x faster on 2
-  // threads than on 1 instead of 1.9x with the row halves chosen now (bench/RESULTS.md, 16:10).
+  // threads than on 1 instead of 1.9x with the row halves chosen now (bench/RESULTS.md, 15:35).
   int64_t best_npc = npc0, best_nrc = nrc0;
   double best = -1;
   const int64_t extra = t > 1 ? 4 * t : 0;
