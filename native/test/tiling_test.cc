@@ -44,8 +44,8 @@ std::vector<NamedCheck> tiling_checks() {
   }
   checks.push_back({"gemm_split: chunks of whole micro-tiles cover every row and panel, none empty", covers});
 
-  // B0 at batch 1 (AVX-512: 8-row tiles, panel pairs of 16 floats): 14x14 and 7x7 expands, projects
-  // and the head. 55 %: two halves differ by at most a tenth.
+  // B0 at batch 1 (AVX-512: 8-row tiles, panel pairs of 16 floats): 28x28, 14x14 and 7x7 expands and
+  // projects, {rows, output channels, input channels}. 55 %: two halves differ by at most a tenth.
   struct Shape {
     int64_t m, n, k;
   };
