@@ -238,6 +238,10 @@ void add_kernel_edges(std::vector<OpCase>& out) {
       {OpKind::conv_bn_act, 16, 19, 3, 31, 5, 2, {2, 2, 1, 2}, 1},
       {OpKind::conv_bn_act, 9, 22, 2, 33, 3, 2, {1, 0, 1, 1}, 3},
       {OpKind::conv_bn_act, 10, 10, 3, 100, 3, 1, {1, 1, 1, 1}, 1},
+      // Output channels in one block of 3 or 4 vectors on AVX-512 (B3-B7 stems: 40, 48, 56, 64).
+      {OpKind::conv_bn_act, 13, 11, 3, 40, 3, 2, {0, 0, 1, 1}, 3},
+      {OpKind::conv_bn_act, 12, 15, 3, 56, 3, 2, {1, 1, 1, 1}, 1},
+      {OpKind::conv_bn_act, 9, 10, 3, 64, 3, 2, {0, 0, 1, 1}, 1},
   };
   int variant = 0;
   for (const Win& wd : wins) {

@@ -22,6 +22,7 @@ struct Avx2 {
   // dwconv_bn_act: channel block of kDwNv vectors, interior pixels kDwPx at a time (4 pixels x 2 vectors = 8 accumulators of the 16 registers).
   static constexpr int kDwNv = 2;
   static constexpr int kConvNv = 2;  // conv_bn_act: 2 vectors x 4 pixels = 8 accumulators
+  static constexpr int kConvMaxNv = 2;  // never wider: 3 x 4 accumulators + 3 weights + 1 broadcast would take all 16 registers
   static constexpr int kConvPx = 4;
   static constexpr int kDwPx = 4;
 

@@ -24,6 +24,7 @@ struct Avx512 {
   // dwconv_bn_act: channel block of kDwNv vectors, interior pixels kDwPx at a time (4 pixels x 4 vectors = 16 accumulators).
   static constexpr int kDwNv = 4;
   static constexpr int kConvNv = 2;  // conv_bn_act: 2 vectors x 4 pixels = 8 accumulators
+  static constexpr int kConvMaxNv = 4;  // ... or up to 4 vectors when that is all that is left (21 of the 32 registers)
   static constexpr int kConvPx = 4;
   static constexpr int kDwPx = 4;
 

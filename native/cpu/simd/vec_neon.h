@@ -38,6 +38,7 @@ struct Neon {
   // conv_bn_act: 4 vectors x 4 pixels = 16 accumulators; per (tap, input channel) 4 weight loads and
   // 4 broadcasts feed 16 FMAs.
   static constexpr int kConvNv = 4;
+  static constexpr int kConvMaxNv = 4;  // conv_bn_act's widest block (kConvNv already)
   static constexpr int kConvPx = 4;
 
   static constexpr bool kScalefExp = false;  // ldexp saturates for any n (simd::exp_neg)
