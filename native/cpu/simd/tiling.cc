@@ -65,10 +65,13 @@ int64_t gemm_tiles_scratch(const OpDesc&, const ValueDesc& in, const ValueDesc&,
   return int64_t(ThreadPool::instance().capacity()) * gemm_tile_floats(in.c);
 }
 
-// fp32: only a gated GEMM needs the tiles.
+// fp32: only a gated GEMM needs scratch: the tiles of gated rows, or one image's gated weights
+// (cpu/simd/pwconv_bn_act.h; panels of any level's width hold at most round_up(Cout, 16) x K floats).
 int64_t pwconv_bn_act_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
                               int32_t batch) {
-  return op.gate >= 0 ? gemm_tiles_scratch(op, in, out, p, batch) : 0;
+  if (op.gate < 0) return 0;
+  if (gate_in_weights(int64_t(in.h) * in.w, out.c)) return round_up(out.c, kChannelPad) * in.c;
+  return gemm_tiles_scratch(op, in, out, p, batch);
 }
 
 int64_t head_pool_scratch(const OpDesc&, const ValueDesc& in, const ValueDesc& out, const PackedWeights&,

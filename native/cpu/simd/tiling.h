@@ -60,6 +60,14 @@ struct GemmSplit {
 GemmSplit gemm_split(int64_t m, int64_t panels, int64_t k, int64_t w, int64_t mr, int64_t nv, int32_t threads,
                      int64_t fixed_rows = 0);
 
+// pwconv_bn_act with an SE gate: whether each image's gate scales the op's packed weights
+// (K x Cout) instead of its input rows (rows x K), as cpu/simd/pwconv_bn_act.h explains: where an
+// image has at least kGateWeightsRatio times as many rows as the op has (padded) output channels.
+inline constexpr int64_t kGateWeightsRatio = 4;
+inline bool gate_in_weights(int64_t rows_per_image, int64_t cout) {
+  return round_up(cout, kChannelPad) * kGateWeightsRatio <= rows_per_image;
+}
+
 // Scratch entries of the SIMD kernel tables (sizes in floats).
 int64_t dwconv_bn_act_scratch(const OpDesc& op, const ValueDesc& in, const ValueDesc& out, const PackedWeights& p,
                               int32_t batch);
