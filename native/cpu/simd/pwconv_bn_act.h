@@ -8,7 +8,7 @@
 // B0's 112x112, 56x56 and 28x28 projects, 16x to 784x) the gate scales the packed panels into
 // scratch, on the calling thread (at most 240 x 48 floats in B0), and the plain GEMM runs over that
 // image's rows, reading x in place; one image at a time, so an image gets the same result at any
-// batch size. Per step (B0 batch 1, 1 thread, ms), gated rows -> gated weights: the 56x56 and
+// batch size (and, the rule not depending on it, at any thread count). Per step (B0 batch 1, 1 thread, ms), gated rows -> gated weights: the 56x56 and
 // 28x28 projects 0.093-0.095 -> 0.081-0.082, 0.150-0.152 -> 0.125-0.128, 0.052 -> 0.047-0.048,
 // 0.086-0.087 -> 0.079-0.080; the 112x112 one (its input in L3) 0.102 -> 0.09-0.13, the same on
 // average; at batch 8 on 2 threads the five together 1.98 -> 1.74. Elsewhere (the late layers:
@@ -59,9 +59,11 @@ struct StoreEpilogue {
   }
 };
 
-// The whole GEMM with StoreEpilogue over m rows (shared with linear).
+// The whole GEMM with StoreEpilogue over m rows (shared with linear). part, of parts: which of
+// `parts` GEMMs over the op's rows this is (pwconv_gated_weights runs one per image), each taking
+// that share of the prefetch of the next op's weights.
 template <class V>
-void gemm_store(const KernelArgs& a, const GemmArgs& g, int64_t m, bool swish) {
+void gemm_store(const KernelArgs& a, const GemmArgs& g, int64_t m, bool swish, int64_t part = 0, int64_t parts = 1) {
   const int64_t panels = ceil_div(g.n, V::W);
   const GemmSplit s = gemm_split(m, panels, g.k, V::W, V::kGemmMr, V::kGemmNv, a.threads);
   const StoreEpilogue<V> epi{a.y, a.residual, g.n, swish};
@@ -74,7 +76,7 @@ void gemm_store(const KernelArgs& a, const GemmArgs& g, int64_t m, bool swish) {
     const int64_t r1 = r0 + s.row_chunk < m ? r0 + s.row_chunk : m;
     const int64_t p1 = p0 + s.panel_chunk < panels ? p0 + s.panel_chunk : panels;
     float* tile = tiled ? a.scratch + thread * tile_floats : nullptr;
-    gemm_task<V>(g, r0, r1, p0, p1, tile, epi, TaskAhead{a.ahead, task, tasks});
+    gemm_task<V>(g, r0, r1, p0, p1, tile, epi, TaskAhead{a.ahead, part * tasks + task, parts * tasks});
   });
 }
 
@@ -93,7 +95,9 @@ EFFNET_SIMD_INLINE GemmArgs gemm_args_of(const KernelArgs& a) {
 }
 
 // The gate in the weights (see the top): each image's gate times the packed panels into scratch,
-// then the plain GEMM over its rows. Only the last image's GEMM prefetches the next op's weights.
+// then the plain GEMM over its rows, with its share of the prefetch of the next op's weights. All
+// of it in the last image's GEMM made B0's last 14x14 project at batch 8 on 2 threads 14 % slower
+// under a looser rule that took it (kGateWeightsRatio 1, tiling.h).
 template <class V>
 void pwconv_gated_weights(const KernelArgs& a, const GemmArgs& g) {
   const int64_t rows = int64_t(a.in.h) * a.in.w, panels = ceil_div(g.n, V::W), panel = g.k * V::W;
@@ -108,11 +112,10 @@ void pwconv_gated_weights(const KernelArgs& a, const GemmArgs& g) {
     KernelArgs img = a;
     img.y = a.y + n * rows * g.n;
     img.residual = a.residual != nullptr ? a.residual + n * rows * g.n : nullptr;
-    img.ahead = n + 1 == a.batch ? a.ahead : nullptr;
     GemmArgs gi = g;
     gi.a = g.a + n * rows * g.k;
     gi.b = scaled;
-    gemm_store<V>(img, gi, rows, a.op->act == Act::swish);
+    gemm_store<V>(img, gi, rows, a.op->act == Act::swish, n, a.batch);
   }
 }
 
