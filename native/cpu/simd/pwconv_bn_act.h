@@ -8,10 +8,12 @@
 // B0's 112x112, 56x56 and 28x28 projects, 16x to 784x) the gate scales the packed panels into
 // scratch, on the calling thread (at most 240 x 48 floats in B0), and the plain GEMM runs over that
 // image's rows, reading x in place; one image at a time, so an image gets the same result at any
-// batch size (and, the rule not depending on it, at any thread count). Per step (B0 batch 1, 1 thread, ms), gated rows -> gated weights: the 56x56 and
-// 28x28 projects 0.093-0.095 -> 0.081-0.082, 0.150-0.152 -> 0.125-0.128, 0.052 -> 0.047-0.048,
-// 0.086-0.087 -> 0.079-0.080; the 112x112 one (its input in L3) 0.102 -> 0.09-0.13, the same on
-// average; at batch 8 on 2 threads the five together 1.98 -> 1.74. Elsewhere (the late layers:
+// batch size (and, the rule not depending on it, at any thread count). Per step (B0 batch 1,
+// 1 thread, ms), gated rows -> gated weights: the 56x56 and 28x28 projects 0.093-0.095 ->
+// 0.081-0.082, 0.150-0.152 -> 0.125-0.128, 0.052 -> 0.047-0.048, 0.086-0.087 -> 0.079-0.080; the
+// 112x112 one (its input in L3) 0.102 -> 0.09-0.13, the same on average; at batch 8 on 2 threads
+// the five together 1.98 -> 1.74. B3's first project (150x150, 40 -> 24) is the exception:
+// 0.31 -> 0.35 ms on 1 thread (unchanged on 2; not understood). Elsewhere (the late layers:
 // 7x7 and 14x14 maps, hundreds of channels), and always at the bf16 level (whose A rows go through
 // the tile as bf16 anyway, gated on the way), the gate scales A rows into a per-thread tile (gemm.h).
 // Threads: gemm_split's grid over the rows (of one image, or of all N*H*W with gated rows: tiles

@@ -64,9 +64,11 @@ GemmSplit gemm_split(int64_t m, int64_t panels, int64_t k, int64_t w, int64_t mr
 // (K x Cout) instead of its input rows (rows x K), as cpu/simd/pwconv_bn_act.h explains: where an
 // image has at least kGateWeightsRatio times as many rows as the op has (padded) output channels.
 // 4 against 2 (B0 per step, `effnet_run --profile`): 2 also takes the 14x14 projects to 80 channels
-// (196 rows, 2.45x), 5-9 % faster at 1 thread (batch 1 and 8) but not at batch 1 on 2 threads
-// (0.020, 0.037, 0.037 ms either way: with rows split between the threads, each still needs all the
-// scaled weights); a rule by rows per thread would make results depend on the thread count.
+// (196 rows, 2.45x), 5-9 % faster on 1 thread (batch 1 and 8) but not at batch 1 on 2 threads
+// (0.019-0.020, 0.036-0.038, 0.036-0.038 ms with gated rows, 0.020, 0.038, 0.038 with gated
+// weights; each thread scaling its own copy instead of the calling thread for both: no better),
+// where each thread has only half the rows but needs all the weights. A rule by rows per thread
+// would make results depend on the thread count.
 inline constexpr int64_t kGateWeightsRatio = 4;
 inline bool gate_in_weights(int64_t rows_per_image, int64_t cout) {
   return round_up(cout, kChannelPad) * kGateWeightsRatio <= rows_per_image;
