@@ -102,7 +102,9 @@ EFFNET_SIMD_INLINE GemmArgs gemm_args_of(const KernelArgs& a) {
 // under a looser rule that took it (kGateWeightsRatio 1, tiling.h).
 template <class V>
 void pwconv_gated_weights(const KernelArgs& a, const GemmArgs& g) {
-  const int64_t rows = int64_t(a.in.h) * a.in.w, panels = ceil_div(g.n, V::W), panel = g.k * V::W;
+  const int64_t rows = int64_t(a.in.h) * a.in.w, panels = ceil_div(g.n, V::W);
+  static_assert(!GemmDot<V>::kBf16, "fp32 panels only: bf16 gates its A rows as it rounds them");
+  const int64_t panel = GemmDot<V>::panel_floats(g.k);
   float* scaled = a.scratch;
   for (int32_t n = 0; n < a.batch; ++n) {
     const float* gate = a.gate + n * g.k;
@@ -125,9 +127,11 @@ template <class V>
 void pwconv_bn_act(const KernelArgs& a) {
   GemmArgs g = gemm_args_of<V>(a);
   g.rows_per_image = int64_t(a.in.h) * a.in.w;
-  if (a.gate != nullptr && !GemmDot<V>::kBf16 && gate_in_weights(g.rows_per_image, a.out.c)) {
-    pwconv_gated_weights<V>(a, g);
-    return;
+  if constexpr (!GemmDot<V>::kBf16) {
+    if (a.gate != nullptr && gate_in_weights(g.rows_per_image, a.out.c)) {
+      pwconv_gated_weights<V>(a, g);
+      return;
+    }
   }
   g.gate = a.gate;
   gemm_store<V>(a, g, a.batch * g.rows_per_image, a.op->act == Act::swish);
