@@ -1,10 +1,10 @@
 // The fused expand + depthwise strategy (cpu/expand_dw.h explains when and why), SIMD, written
 // once over V from the two ops' own pieces:
 //   e[n,iy,ix,:] = act_e(b_e + x[n,iy,ix,:] W_e)              (gemm_task + StoreEpilogue, as pwconv)
-//   y[n,oy,ox,c] = act(b[c] + sum_taps e[...] * w[c,ky,kx])   (dw_output_row, as dwconv)
+//   y[n,oy,ox,c] = act(b[c] + sum_taps e[...] * w[c,ky,kx])   (dw_output_row(s), as dwconv)
 // Blocking: a task is (image, band of output rows); it walks its rows in order and keeps the rows
-// of e that the current window needs in a per-thread ring of R contiguous rows (R >= k + s,
-// ~384 KiB: in L2). Rows of e are computed once per band, s at a time as the window moves down;
+// of e that the current windows need in a per-thread ring of R contiguous rows (R >= k + s,
+// ~384 KiB: in L2; a block of output rows, as dwconv_bn_act's, takes as many as the ring holds). Rows of e are computed once per band, s at a time as the window moves down;
 // when the window would run past the ring, the rows still needed (k - s) are moved to its front, so
 // rows stay contiguous and dw_output_row indexes them exactly as it indexes a whole tensor.
 // SE sums: each output row adds into its own partial [n][oy][Cpad], reduced in row order at the end
@@ -52,8 +52,11 @@ void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
     int64_t b0 = oy0 * d.s - d.pad_t;  // the ring holds rows [b0, b1) of e
     if (b0 < 0) b0 = 0;
     int64_t b1 = b0;
-    for (int64_t oy = oy0; oy < oy1; ++oy) {
-      int64_t lo = oy * d.s - d.pad_t, hi = lo + d.k;
+    for (int64_t oy = oy0; oy < oy1;) {
+      // A row block (dw_block_rows) as tall as the ring allows: its windows span k + (rows - 1) s rows.
+      int64_t rows = dw_block_rows<V>(d, oy, oy1);
+      if (d.k + (rows - 1) * d.s > R) rows = (R - d.k) / d.s + 1;
+      int64_t lo = oy * d.s - d.pad_t, hi = (oy + rows - 1) * d.s - d.pad_t + d.k;
       if (lo < 0) lo = 0;
       if (hi > d.H) hi = d.H;
       if (hi > b0 + R) {  // slide: rows above lo are never needed again (the window only moves down)
@@ -62,19 +65,21 @@ void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
         b0 = lo;
       }
       if (hi > b1) {
-        GemmArgs rows = g;
-        rows.a = xn + b1 * d.W * cin;
+        GemmArgs e_rows = g;
+        e_rows.a = xn + b1 * d.W * cin;
         const StoreEpilogue<V> epi{ring + (b1 - b0) * row, nullptr, d.C, swish_e};
-        gemm_task<V>(rows, 0, (hi - b1) * d.W, 0, panels, tile, epi);
+        gemm_task<V>(e_rows, 0, (hi - b1) * d.W, 0, panels, tile, epi);
         b1 = hi;
       }
       float* part = partials != nullptr ? partials + (n * Ho + oy) * d.Cpad : nullptr;
       if (part != nullptr) {
-        for (int64_t c = 0; c < d.Cpad; c += V::W) V::store(part + c, V::zero());
+        for (int64_t c = 0; c < rows * d.Cpad; c += V::W) V::store(part + c, V::zero());
       }
-      // dw_output_row addresses e as a whole image; only rows in [b0, b1) are read (the window's
+      // dw_output_row(s) address e as a whole image; only rows in [b0, b1) are read (the windows'
       // rows outside the input are padding and skipped), so shifting the base by b0 rows is safe.
-      dw_output_row<V>(d, ring - b0 * row, yn, wt, bias, oy, c_step, part);
+      if (rows > 1) dw_output_rows<V>(d, ring - b0 * row, yn, wt, bias, oy, rows, c_step, part, nullptr);
+      else dw_output_row<V>(d, ring - b0 * row, yn, wt, bias, oy, c_step, part);
+      oy += rows;
     }
   });
   if (partials == nullptr) return;

@@ -53,7 +53,7 @@ GemmSplit gemm_split(int64_t m, int64_t panels, int64_t k, int64_t w, int64_t mr
 
 int64_t dwconv_bn_act_scratch(const OpDesc& op, const ValueDesc&, const ValueDesc& out, const PackedWeights&,
                               int32_t batch) {
-  return op.sums >= 0 ? int64_t(batch) * dw_bands(out) * round_up(out.c, kChannelPad) : 0;
+  return op.sums >= 0 ? int64_t(batch) * out.h * round_up(out.c, kChannelPad) : 0;  // per-row partials
 }
 
 int64_t se_gate_scratch(const OpDesc&, const ValueDesc&, const ValueDesc&, const PackedWeights& p, int32_t batch) {

@@ -2,9 +2,10 @@
 // (no vector code), shared by every SIMD level, so the split logic exists once.
 //
 // Determinism: where partial sums are reduced (dwconv_bn_act's SE sums, head_pool's average pool)
-// the partition depends only on the shape, never on the thread count, and partials are reduced in
-// partition order; so results are bit-identical for any number of threads. Plain GEMM outputs are
-// each computed by one micro-tile in fixed K order, so their split may follow the thread count.
+// the partials' partition depends only on the shape (dwconv_bn_act: one per output row), never on
+// the thread count, and partials are reduced in partition order; so results are bit-identical for
+// any number of threads. Plain GEMM outputs are each computed by one micro-tile in fixed K order,
+// so their split may follow the thread count.
 #pragma once
 #include <cstdint>
 
@@ -30,8 +31,15 @@ inline constexpr int64_t kGemmPanelOuterPairBytes = 40 * 1024;
 // (K <= 640: a bf16 panel pair of 40 KiB), else kGemmMaxMr (the tile of one micro-tile).
 inline constexpr int64_t kGemmTileMaxFloats = kGemmPanelOuterRows * 640;
 
-// dwconv_bn_act: bands of output rows per image (fixed by the shape: see Determinism).
-inline int64_t dw_bands(const ValueDesc& out) { return out.h < 16 ? out.h : 16; }
+// dwconv_bn_act: bands of output rows per image. Its SE sums are partials per output row, so the
+// bands may follow the thread count: about 2 tasks per thread over the batch (the pool's ranges
+// even out the rest), each band as tall as that allows, for the row blocks (dwconv_bn_act.h); but
+// where that leaves bands under 2 rows on average, one row each, the finest split (7x7 maps at
+// batch 1 on 2 threads: 7 bands ran 1.1x faster than 4).
+inline int64_t dw_bands(const ValueDesc& out, int32_t batch, int32_t threads) {
+  const int64_t want = ceil_div(2 * int64_t(threads), batch);
+  return out.h < 2 * want ? out.h : want;
+}
 
 // head_pool: rows per pooled-partial chunk; chunks never straddle images (fixed by the shape).
 inline constexpr int64_t kHeadChunkRows = 64;

@@ -27,6 +27,11 @@ struct Avx512 {
   static constexpr int kConvMaxNv = 4;  // ... or up to 4 vectors when that is all that is left (21 of the 32 registers)
   static constexpr int kConvPx = 4;
   static constexpr int kDwPx = 4;
+  // ... and up to kDwRows output rows per block at stride 1 (kDwRowsS2 at stride 2), one vector of
+  // channels: 2 rows x 4 pixels = 8 accumulators. 3 and 4 rows (12, 16) ran faster without an
+  // activation but slower with the swish epilogue, whose 12-16 overlapped exps spill registers.
+  static constexpr int kDwRows = 2;
+  static constexpr int kDwRowsS2 = 2;
 
   static constexpr bool kScalefExp = true;  // ldexp saturates for any n (simd::exp_neg)
   EFFNET_SIMD_INLINE static T load(const float* p) { return _mm512_loadu_ps(p); }

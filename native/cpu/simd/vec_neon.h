@@ -35,6 +35,9 @@ struct Neon {
   // a time: 16 accumulators, leaving registers for the weight vector and the input loads.
   static constexpr int kDwNv = 4;
   static constexpr int kDwPx = 4;
+  // ... one output row per block (kDwRows, kDwRowsS2 = 1): row blocks are measured on x86 only.
+  static constexpr int kDwRows = 1;
+  static constexpr int kDwRowsS2 = 1;
   // conv_bn_act: 4 vectors x 4 pixels = 16 accumulators; per (tap, input channel) 4 weight loads and
   // 4 broadcasts feed 16 FMAs.
   static constexpr int kConvNv = 4;
