@@ -76,6 +76,22 @@ std::vector<NamedCheck> tiling_checks() {
     }
   }
   checks.push_back({"fused step: every A tile >= 256 bytes (mod 4 KiB) from every thread's ring start", apart});
+
+  // The depthwise bands: at least one, at most one per row, 2 tasks per thread where the map is
+  // tall enough for bands of 2 rows or more, else one row each.
+  bool bands = true;
+  for (const int32_t h : {1, 2, 7, 14, 28, 56, 112, 300}) {
+    for (const int32_t batch : {1, 2, 8, 64}) {
+      for (const int32_t threads : {0, 1, 2, 3, 16, 64}) {
+        const int64_t nb = simd::dw_bands(ValueDesc{h, h, 32}, batch, threads);
+        const int64_t want = (2 * std::max(1, threads) + batch - 1) / batch;
+        bands = bands && nb >= 1 && nb <= h && nb == (h < 2 * want ? h : want);
+      }
+    }
+  }
+  bands = bands && simd::dw_bands(ValueDesc{7, 7, 1152}, 1, 2) == 7 && simd::dw_bands(ValueDesc{14, 14, 672}, 1, 2) == 4 &&
+          simd::dw_bands(ValueDesc{56, 56, 144}, 8, 2) == 1;
+  checks.push_back({"dwconv bands: 1 <= bands <= rows; 2 tasks per thread, or one row each on short maps", bands});
   return checks;
 }
 
