@@ -2,11 +2,12 @@
 // once over V from the two ops' own pieces:
 //   e[n,iy,ix,:] = act_e(b_e + x[n,iy,ix,:] W_e)              (gemm_task + StoreEpilogue, as pwconv)
 //   y[n,oy,ox,c] = act(b[c] + sum_taps e[...] * w[c,ky,kx])   (dw_output_row(s), as dwconv)
-// Blocking: a task is (image, band of output rows); it walks its rows in order and keeps the rows
-// of e that the current windows need in a per-thread ring of R contiguous rows (R >= k + s,
-// ~384 KiB: in L2; a block of output rows, as dwconv_bn_act's, takes as many as the ring holds). Rows of e are computed once per band, s at a time as the window moves down;
-// when the window would run past the ring, the rows still needed (k - s) are moved to its front, so
-// rows stay contiguous and dw_output_row indexes them exactly as it indexes a whole tensor.
+// Blocking: a task is (image, band of output rows); it walks its rows in order, in dwconv_bn_act's
+// row blocks where they apply, and keeps the rows of e that the current windows need in a
+// per-thread ring of R contiguous rows (R >= k + s, so a block of 2 rows fits; ~384 KiB: in L2).
+// Rows of e are computed once per band, as the windows move down; when they would run past the
+// ring, the rows still needed are moved to its front, so rows stay contiguous and
+// dw_output_row(s) index them exactly as a whole tensor.
 // SE sums: each output row adds into its own partial [n][oy][Cpad], reduced in row order at the end
 // (bit-identical for any thread count or band split).
 // Threads: expand_dw_chunks bands per image; the GEMM inside a task is single-threaded.

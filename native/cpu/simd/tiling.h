@@ -35,7 +35,7 @@ inline constexpr int64_t kGemmTileMaxFloats = kGemmPanelOuterRows * 640;
 // bands may follow the thread count: about 2 tasks per thread over the batch (the pool's ranges
 // even out the rest), each band as tall as that allows, for the row blocks (dwconv_bn_act.h); but
 // where that leaves bands under 2 rows on average, one row each, the finest split (7x7 maps at
-// batch 1 on 2 threads: 7 bands ran 1.1x faster than 4).
+// batch 1 on 2 threads: 7 bands ran up to 1.1x faster than 4).
 inline int64_t dw_bands(const ValueDesc& out, int32_t batch, int32_t threads) {
   const int64_t want = ceil_div(2 * int64_t(threads > 1 ? threads : 1), batch > 1 ? batch : 1);
   return out.h < 2 * want ? out.h : want;

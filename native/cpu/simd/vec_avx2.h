@@ -26,7 +26,7 @@ struct Avx2 {
   static constexpr int kConvPx = 4;
   static constexpr int kDwPx = 4;
   // ... one output row per block (kDwRows, kDwRowsS2 = 1: no row blocks): blocks of 2 rows x 4
-  // pixels measured within +-3 % of this on B0's depthwise shapes (2026-11-29, Zen 5 at AVX2).
+  // pixels measured within +-3 % of this on B0's depthwise shapes (bench/RESULTS.md, 20:30).
   static constexpr int kDwRows = 1;
   static constexpr int kDwRowsS2 = 1;
 
