@@ -61,16 +61,30 @@ describe.skipIf(binary === undefined)('queue workers on Redis', () => {
     got.forEach((p, i) => expect(Math.abs(p.probability - want[i]!.probability)).toBeLessThan(1e-6));
   }
 
-  function startWorkerProcess(queue: string): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  interface WorkerProcess {
+    child: ChildProcess;
+    exited: Promise<number | null>;
+    /** Where it stands, for a stage's timeout message: running or how it exited, and its stderr's end. */
+    state(): string;
+  }
+
+  function startWorkerProcess(queue: string): Promise<WorkerProcess> {
     const child = spawn(process.execPath, [CLI, 'worker', '--redis', redis.url, '--queue', queue, '--random', '--lock-duration', '2000', '--concurrency', '8', '-q'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    let exit = 'running';
+    const exited = new Promise<number | null>((r) =>
+      child.on('exit', (code, signal) => {
+        exit = `exited (code ${code}, signal ${signal})`;
+        r(code);
+      }),
+    );
     let err = '';
+    const state = (): string => `pid ${child.pid} ${exit}, stderr: ${JSON.stringify(err.slice(-400))}`;
     return new Promise((resolve, reject) => {
       child.stderr!.on('data', (d: Buffer) => {
         err += d.toString();
-        if (err.includes('ready:')) resolve({ child, exited });
+        if (err.includes('ready:')) resolve({ child, exited, state });
       });
       void exited.then((code) => reject(new Error(`worker exited ${code}: ${err}`)));
     });
@@ -91,7 +105,12 @@ describe.skipIf(binary === undefined)('queue workers on Redis', () => {
       const jobs = await Promise.all(Array.from({ length: 500 }, (_, i) => producer.enqueueClassify(PHOTOS[i % PHOTOS.length]!)));
       let done = 0;
       let killed = false;
-      const results = await within('500 results', 150_000, Promise.all(
+      // On a timeout, say how far it got and what became of each worker (a hang seen once in a
+      // full suite run on a loaded machine; alone it takes ~5 s).
+      const progress = (): string =>
+        `500 results (${done} back, ${completions.size} completed events, ${stalled} stalled; ` +
+        `worker a ${a.state()}; worker b ${b.state()})`;
+      const results = await within(progress, 150_000, Promise.all(
         jobs.map(async (job, i) => {
           const r = await producer.result(job);
           if (++done === 250 && !killed) {
