@@ -439,6 +439,22 @@ void dw_output_rows(const DwShape& d, const float* xn, float* yn, const float* w
   }
 }
 
+// The SE sums sums[n][C] from the per-row partials part[n][Ho][Cpad], added in row order (so the
+// same for any split of the rows into tasks). Shared with the fused expand + depthwise step.
+template <class V>
+void dw_reduce_row_sums(const DwShape& d, const float* part, int64_t Ho, int64_t batch, float* sums) {
+  for (int64_t n = 0; n < batch; ++n) {
+    const float* pn = part + n * Ho * d.Cpad;
+    float* sn = sums + n * d.C;
+    for (int64_t c = 0; c < d.C; c += V::W) {
+      typename V::T s = V::load(pn + c);
+      for (int64_t oy = 1; oy < Ho; ++oy) s = V::add(s, V::load(pn + oy * d.Cpad + c));
+      if (d.C - c >= V::W) V::store(sn + c, s);
+      else V::store(sn + c, s, V::mask(d.C - c));
+    }
+  }
+}
+
 // Tasks are (image, band of output rows); within a band, rows go in blocks (dw_block_rows) or one
 // at a time. The SE sums are kept per output row (scratch[image][row][Cpad]) and reduced in row
 // order, and a pixel's value and its row's sums do not depend on the block its row went in, so
@@ -469,17 +485,7 @@ void dwconv_bn_act(const KernelArgs& a) {
       oy += rows;
     }
   });
-  if (a.sums == nullptr) return;
-  for (int64_t n = 0; n < a.batch; ++n) {
-    const float* part = a.scratch + n * Ho * d.Cpad;
-    float* sums = a.sums + n * d.C;
-    for (int64_t c = 0; c < d.C; c += V::W) {
-      typename V::T s = V::load(part + c);
-      for (int64_t oy = 1; oy < Ho; ++oy) s = V::add(s, V::load(part + oy * d.Cpad + c));
-      if (d.C - c >= V::W) V::store(sums + c, s);
-      else V::store(sums + c, s, V::mask(d.C - c));
-    }
-  }
+  if (a.sums != nullptr) dw_reduce_row_sums<V>(d, a.scratch, Ho, a.batch, a.sums);
 }
 
 }  // namespace simd

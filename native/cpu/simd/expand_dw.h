@@ -83,17 +83,7 @@ void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
       oy += rows;
     }
   });
-  if (partials == nullptr) return;
-  for (int64_t n = 0; n < dw.batch; ++n) {
-    const float* part = partials + n * Ho * d.Cpad;
-    float* sums = dw.sums + n * d.C;
-    for (int64_t c = 0; c < d.C; c += V::W) {
-      typename V::T s = V::load(part + c);
-      for (int64_t oy = 1; oy < Ho; ++oy) s = V::add(s, V::load(part + oy * d.Cpad + c));
-      if (d.C - c >= V::W) V::store(sums + c, s);
-      else V::store(sums + c, s, V::mask(d.C - c));
-    }
-  }
+  if (partials != nullptr) dw_reduce_row_sums<V>(d, partials, Ho, dw.batch, dw.sums);
 }
 
 }  // namespace simd
