@@ -233,7 +233,7 @@ void add_kernel_edges(std::vector<OpCase>& out) {
       {OpKind::dwconv_bn_act, 6, 3, 33, 33, 5, 1, {2, 2, 2, 2}, 1},   // one group, clipped left and right
       {OpKind::dwconv_bn_act, 5, 2, 20, 20, 3, 1, {1, 1, 1, 1}, 3},   // a row of 2
       // Row blocks (several output rows at once) with the weights past L1 (k*k*C*4 > 16 KiB), so
-      // channel blocks along the rows; 3 + 4 interior rows give blocks of 2 and 3 and lone rows.
+      // channel blocks along the rows; odd bands and border rows leave lone rows between blocks.
       {OpKind::dwconv_bn_act, 9, 11, 470, 470, 3, 1, {1, 1, 1, 1}, 1},
       {OpKind::dwconv_bn_act, 10, 13, 170, 170, 5, 1, {2, 2, 2, 2}, 3},
       {OpKind::dwconv_bn_act, 15, 9, 470, 470, 3, 2, {1, 1, 1, 1}, 1},

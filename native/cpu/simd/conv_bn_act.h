@@ -4,8 +4,8 @@
 // Vectorised over output channels: blocks of V::kConvNv vectors (the last block up to
 // V::kConvMaxNv, see conv_bn_act) x V::kConvPx output pixels held in registers for the whole
 // window; per (tap, input channel) NV weight loads and PX broadcasts feed NV * PX FMAs (Cin is
-// tiny: 3). Taps outside the input (explicit 4-sided
-// padding) are skipped by clipping the window of the border pixels, which go one at a time.
+// tiny: 3). Taps outside the input (explicit 4-sided padding) are skipped by clipping the window
+// of the border pixels, which go one at a time.
 // Fusion: bias starts the accumulators, swish before the one (masked on the Cout tail) store.
 // Threads: tasks are (image, output row). Precision: fp32 FMA accumulation in (ky, kx, ci) order.
 #pragma once

@@ -439,6 +439,18 @@ void dw_output_rows(const DwShape& d, const float* xn, float* yn, const float* w
   }
 }
 
+// Output rows [oy, oy + rows) of one image (rows from dw_block_rows): their SE partials (part,
+// rows d.Cpad apart; may be null) zeroed, then one row block or one row.
+template <class V>
+void dw_output_block(const DwShape& d, const float* xn, float* yn, const float* wt, const float* bias, int64_t oy,
+                     int64_t rows, int64_t c_step, float* part, AheadCursor* ahead) {
+  if (part != nullptr) {
+    for (int64_t c = 0; c < rows * d.Cpad; c += V::W) V::store(part + c, V::zero());
+  }
+  if (rows > 1) dw_output_rows<V>(d, xn, yn, wt, bias, oy, rows, c_step, part, ahead);
+  else dw_output_row<V>(d, xn, yn, wt, bias, oy, c_step, part, ahead);
+}
+
 // The SE sums sums[n][C] from the per-row partials part[n][Ho][Cpad], added in row order (so the
 // same for any split of the rows into tasks). Shared with the fused expand + depthwise step.
 template <class V>
@@ -477,11 +489,7 @@ void dwconv_bn_act(const KernelArgs& a) {
     for (int64_t oy = oy0; oy < oy1;) {
       const int64_t rows = dw_block_rows<V>(d, oy, oy1);
       float* part = a.sums != nullptr ? a.scratch + (n * Ho + oy) * d.Cpad : nullptr;
-      if (part != nullptr) {
-        for (int64_t c = 0; c < rows * d.Cpad; c += V::W) V::store(part + c, V::zero());
-      }
-      if (rows > 1) dw_output_rows<V>(d, xn, yn, wt, bias, oy, rows, c_step, part, &ahead);
-      else dw_output_row<V>(d, xn, yn, wt, bias, oy, c_step, part, &ahead);
+      dw_output_block<V>(d, xn, yn, wt, bias, oy, rows, c_step, part, &ahead);
       oy += rows;
     }
   });

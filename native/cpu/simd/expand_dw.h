@@ -73,13 +73,9 @@ void expand_dw(const KernelArgs& pw, const KernelArgs& dw) {
         b1 = hi;
       }
       float* part = partials != nullptr ? partials + (n * Ho + oy) * d.Cpad : nullptr;
-      if (part != nullptr) {
-        for (int64_t c = 0; c < rows * d.Cpad; c += V::W) V::store(part + c, V::zero());
-      }
-      // dw_output_row(s) address e as a whole image; only rows in [b0, b1) are read (the windows'
-      // rows outside the input are padding and skipped), so shifting the base by b0 rows is safe.
-      if (rows > 1) dw_output_rows<V>(d, ring - b0 * row, yn, wt, bias, oy, rows, c_step, part, nullptr);
-      else dw_output_row<V>(d, ring - b0 * row, yn, wt, bias, oy, c_step, part);
+      // The rows address e as a whole image; only rows in [b0, b1) are read (the windows' rows
+      // outside the input are padding and skipped), so shifting the base by b0 rows is safe.
+      dw_output_block<V>(d, ring - b0 * row, yn, wt, bias, oy, rows, c_step, part, nullptr);
       oy += rows;
     }
   });
