@@ -50,7 +50,7 @@ export interface NativeCompileOptions {
   threads?: number;
   /** 'fast' (default) or the scalar 'reference' kernels (the oracle, for tests). */
   kernels?: (typeof KERNEL_SETS)[number];
-  /** Force a CPU kernel level: 'scalar' | 'generic' | 'avx2' | 'avx512' | 'neon'. */
+  /** Force a CPU kernel level: 'scalar' | 'generic' | 'avx2' | 'avx512' | 'neon', or 'avx512-8x2' | 'avx512-8x3' (avx512 with its GEMM tile pinned). */
   cpuLevel?: string;
   /** 'cpu' (default), 'cuda' or 'auto' (the GPU when usable). */
   device?: (typeof DEVICES)[number];
@@ -129,6 +129,8 @@ export interface OpCheckResult {
 export interface NativeInfo {
   cpuFeatures: string[];
   cpuKernels: string;
+  /** The GEMM register tile of cpuKernels, rows x vectors (e.g. '8x3'); '' for the plain C++ levels. */
+  cpuGemmTile: string;
   /** Every fast kernel level this CPU can run (values for `cpuLevel`). */
   cpuLevels: string[];
   /** Every fast kernel level this binary has kernels for (some may need a newer CPU). */

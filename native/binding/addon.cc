@@ -43,6 +43,7 @@ Napi::Value info(const Napi::CallbackInfo& cb) {
     for (size_t i = 0; i < ri.cpu_features.size(); ++i) features.Set(uint32_t(i), ri.cpu_features[i]);
     o.Set("cpuFeatures", features);
     o.Set("cpuKernels", ri.cpu_kernels);
+    o.Set("cpuGemmTile", ri.cpu_gemm_tile);
     Napi::Array levels = Napi::Array::New(env, ri.cpu_levels.size());
     for (size_t i = 0; i < ri.cpu_levels.size(); ++i) levels.Set(uint32_t(i), ri.cpu_levels[i]);
     o.Set("cpuLevels", levels);

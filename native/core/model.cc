@@ -389,6 +389,8 @@ RuntimeInfo runtime_info() {
   RuntimeInfo info;
   info.cpu_features = cpu_features();
   info.cpu_kernels = auto_kernels().level;
+  const GemmTile tile = auto_kernels().gemm_tile;
+  if (tile.rows > 0) info.cpu_gemm_tile = std::to_string(tile.rows) + "x" + std::to_string(tile.vectors);
   for (const CpuKernels* k : runnable_levels()) info.cpu_levels.push_back(k->level);
   info.hardware_threads = hardware_threads();
   info.bf16 = bf16_supported();

@@ -77,11 +77,17 @@ struct FmaProbe {
   int32_t flops_per_lane = 2;
 };
 
+// The SIMD GEMM's register tile (cpu/simd/gemm.h): rows x vectors of accumulators.
+struct GemmTile {
+  int32_t rows = 0, vectors = 0;
+};
+
 struct CpuKernels {
   const char* level;
   OpKernel ops[kOpKindCount];  // indexed by OpKind
   ExpandDwFn expand_dw;        // null: the level runs the pair as two ops
   FmaProbe fma_probe = {};     // for bench --peak, not for inference
+  GemmTile gemm_tile = {};     // {0, 0} for the plain C++ sets
   const OpKernel& operator[](OpKind kind) const { return ops[int32_t(kind)]; }
 };
 

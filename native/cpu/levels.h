@@ -6,7 +6,10 @@
 // base ISA there, so always runnable). Every SIMD level has its own kernel for every op
 // (cpu/simd/<op>.h, written once over a vector type and instantiated per level in
 // cpu/<level>/kernels.cc, which compiles to nothing on the other architecture); auto-selection
-// picks the highest level the CPU runs.
+// picks the highest level the CPU runs. "avx512-8x2" and "avx512-8x3" are the avx512 level with
+// its GEMM register tile pinned (8 rows x 2 or 3 vectors) instead of chosen for the CPU: for
+// benchmarks, and so that the op table checks both tiles on any AVX-512 machine. Auto-selection
+// never picks them.
 //
 // Choice, at compile (precision fp32; bf16 see select_kernels): KernelSet::reference -> reference; else CompileOptions::cpu_level if set,
 // else the EFFICIENTNET_CPU environment variable if set, else auto. An unknown level, or one this
@@ -24,6 +27,10 @@ const CpuKernels& reference_kernels();
 const CpuKernels& generic_kernels();
 const CpuKernels& avx2_kernels();    // only call when the CPU has avx2 + fma
 const CpuKernels& avx512_kernels();  // only call when the CPU has avx512f/bw/vl/dq
+// The avx512 level with its GEMM register tile pinned (levels "avx512-8x2", "avx512-8x3");
+// "avx512" is one of the two, chosen for this CPU (cpu/avx512/kernels.cc).
+const CpuKernels& avx512_gemm_8x2_kernels();
+const CpuKernels& avx512_gemm_8x3_kernels();
 const CpuKernels& neon_kernels();    // defined on aarch64 only
 // The avx512 level with bf16 1x1 convolutions (precision 'bf16'); only call when bf16_supported().
 const CpuKernels& avx512_bf16_kernels();

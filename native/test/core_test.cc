@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <new>
 #include <string>
 #include <thread>
@@ -157,6 +158,45 @@ void test_network(bool tf_same, int32_t res) {
               news, long(m1.uordblks) - long(m0.uordblks), long(m1.hblkhd) - long(m0.hblkhd));
   expect(news == 0 && m1.uordblks == m0.uordblks && m1.hblkhd == m0.hblkhd, tag + ": zero allocations per run");
   expect(outs == got, tag + ": repeated runs give identical results");
+}
+
+// The avx512 level's GEMM tiles (cpu/avx512/kernels.cc): the pinned tables have the tile their
+// name says, "avx512" runs the GEMM ops of one of them, and the network's outputs are bitwise the
+// same on either tile (each output is one tile's sum in K order, whatever the tile's shape).
+void test_gemm_tiles(int32_t res) {
+  std::map<std::string, const CpuKernels*> tables;
+  for (const CpuKernels* k : runnable_levels()) tables[k->level] = k;
+  if (tables.count("avx512") == 0) {
+    std::printf("  (no avx512 here: nothing to check)\n");
+    return;
+  }
+  const CpuKernels &a = *tables["avx512"], &n2 = *tables["avx512-8x2"], &n3 = *tables["avx512-8x3"];
+  expect(n2.gemm_tile.rows == 8 && n2.gemm_tile.vectors == 2, "avx512-8x2 has an 8 x 2 GEMM tile");
+  expect(n3.gemm_tile.rows == 8 && n3.gemm_tile.vectors == 3, "avx512-8x3 has an 8 x 3 GEMM tile");
+  bool one_of = false;
+  for (const CpuKernels* pinned : {&n2, &n3}) {
+    bool same = a.gemm_tile.rows == pinned->gemm_tile.rows && a.gemm_tile.vectors == pinned->gemm_tile.vectors &&
+                a.expand_dw == pinned->expand_dw;
+    for (int32_t kind = 0; kind < kOpKindCount; ++kind) same = same && a.ops[kind].run == pinned->ops[kind].run;
+    one_of = one_of || same;
+  }
+  expect(one_of, "avx512 runs the ops of avx512-8x2 or avx512-8x3 (here " + std::to_string(a.gemm_tile.rows) + "x" +
+                     std::to_string(a.gemm_tile.vectors) + ")");
+  SyntheticOptions o;
+  o.resolution = res;
+  o.head_map = true;
+  o.seed = 9;
+  const Plan plan = make_synthetic_plan(o);
+  const int32_t batch = 2;
+  const auto input = random_input(plan, batch, 13);
+  std::vector<std::vector<float>> outs[2];
+  const char* names[2] = {"avx512-8x2", "avx512-8x3"};
+  for (int t = 0; t < 2; ++t) {
+    CompileOptions opts;
+    opts.cpu_level = names[t];
+    outs[t] = run(*Model::compile(plan, opts), input, batch);
+  }
+  expect(outs[0] == outs[1], "res " + std::to_string(res) + ": the network's outputs are bitwise the same on both GEMM tiles");
 }
 
 // The CPU backend's fused expand + dwconv strategy (cpu/expand_dw.h), on two-op plans whose
@@ -553,6 +593,9 @@ int main(int argc, char** argv) {
   std::printf("network, per-image band + fused expand (res 224):\n");
   test_network(false, 224);
   test_network(true, 224);
+  std::printf("avx512 GEMM tiles:\n");
+  test_gemm_tiles(64);
+  test_gemm_tiles(224);
   std::printf("fused expand + dwconv:\n");
   test_expand_dw();
   std::printf("validation:\n");

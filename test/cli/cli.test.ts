@@ -120,7 +120,14 @@ describe('efficientnet CLI', () => {
     expect(info.cpuLevelsCompiled).toContain(info.cpuKernels);
     // bf16 runs exactly where the CPU reports AVX512_BF16 next to the avx512 level.
     expect(info.bf16).toBe(info.cpuFeatures.includes('avx512bf16') && info.cpuLevels.includes('avx512'));
+    // The SIMD levels name their GEMM register tile; the avx512 level pins or chooses 8 x 2 or 8 x 3.
+    expect(info.cpuGemmTile).toMatch(info.cpuKernels === 'generic' ? /^$/ : /^\d+x\d+$/);
+    if (info.cpuKernels === 'avx512') {
+      expect(['8x2', '8x3']).toContain(info.cpuGemmTile);
+      expect(info.cpuLevels).toEqual(expect.arrayContaining(['avx512-8x2', 'avx512-8x3']));
+    }
     const text = cli(['info']).stdout.toString();
+    expect(text).toMatch(new RegExp(`in use ${info.cpuKernels}${info.cpuGemmTile ? ` \\(GEMM tile ${info.cpuGemmTile}\\)` : ''}$`, 'm'));
     expect(text).toMatch(info.bf16 ? /^bf16 +yes \(--precision bf16\)$/m : /^bf16 +no \(needs AVX-512 with AVX512_BF16\)$/m);
   });
 });

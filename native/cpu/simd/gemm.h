@@ -3,12 +3,12 @@
 //   C[m, n] = epilogue(bias[n] + sum_k (A[m, k] * gate[image(m), k]) * B[k, n])
 // Layouts: A row-major [M, K] (NHWC activations: M = N*H*W, K = Cin); B packed by
 // cpu/simd/packing.h into panels of V::W output channels [panel][K][W].
-// Micro-tile: MR rows x NV vectors (V::kGemmMr x V::kGemmNv: 8 x 32 floats on AVX-512, 6 x 16 on
-// AVX2), accumulators in registers for the whole K loop, started at the bias; each k step loads NV
-// weight vectors and broadcasts MR scalars of A. A task's rows go in tiles of nearly equal height
-// (gemm_tile_row), a tile of fewer than MR rows on the same kernel instantiated for them; column
-// tails (an odd panel count) with NV = 1; lanes past N are computed on the zero pad and never
-// stored. No K blocking: at EfficientNet's K (<= 3840) a tile's B panel streams from
+// Micro-tile: MR rows x NV vectors (V::kGemmMr x V::kGemmNv: 8 x 32 or 8 x 48 floats on AVX-512,
+// 6 x 16 on AVX2), accumulators in registers for the whole K loop, started at the bias; each k step
+// loads NV weight vectors and broadcasts MR scalars of A. A task's rows go in tiles of nearly equal
+// height (gemm_tile_row), a tile of fewer than MR rows on the same kernel instantiated for them;
+// the last panels, when the panel count is not a multiple of NV, on the kernel for fewer vectors;
+// lanes past N are computed on the zero pad and never stored. No K blocking: at EfficientNet's K (<= 3840) a tile's B panel streams from
 // L2 at ~8 bytes per FMA cycle, well under L2 bandwidth, and skipping C reloads keeps the epilogue
 // single-pass.
 // The SE gate: a tile's MR gated rows (or all rows of a panel-outer task) are written once to a
@@ -143,26 +143,25 @@ EFFNET_SIMD_INLINE void gemm_micro(const typename GemmDot<V>::A* __restrict a, i
   for (; kk < steps; ++kk) step(kk);
 }
 
-// One tile: MR rows from `row`, panels [p, p + nv) with nv = NV or 1 (the odd last panel).
+// One tile: MR rows from `row`, panels [p, p + nv), NV = nv (1..V::kGemmNv: fewer for the last
+// panels of an N that is not a whole number of NV-panel groups), dispatched down from NV.
 // With Prefetch, the tile also takes its handout of the next op's weights from `ahead`.
-template <class V, int MR, class Epi, bool Prefetch>
+template <class V, int MR, int NV, class Epi, bool Prefetch>
 void gemm_tile(const typename GemmDot<V>::A* a, int64_t lda, const GemmArgs& g, int64_t row, int64_t p, int64_t nv,
                const Epi& epi, AheadCursor& ahead) {
-  constexpr int NV = V::kGemmNv;
+  if constexpr (NV > 1) {
+    if (nv < NV) {
+      gemm_tile<V, MR, NV - 1, Epi, Prefetch>(a, lda, g, row, p, nv, epi, ahead);
+      return;
+    }
+  }
   const char *pf = nullptr, *pf_end = nullptr;
   if constexpr (Prefetch) ahead.take(ceil_div(g.k, GemmDot<V>::kStep) / kGemmStepsPerPrefetch, &pf, &pf_end);
-  static_assert(NV == 2, "tiles are NV = 2 vectors wide, with NV = 1 for an odd last panel");
   const float* b = g.b + p * GemmDot<V>::panel_floats(g.k);
   const float* bias = g.bias + p * V::W;
-  if (nv == NV) {
-    typename V::T acc[MR][NV];
-    gemm_micro<V, MR, NV, Prefetch>(a, lda, b, g.k, bias, acc, pf, pf_end);
-    epi.template tile<MR, NV>(row, p, acc);
-  } else {
-    typename V::T acc[MR][1];
-    gemm_micro<V, MR, 1, Prefetch>(a, lda, b, g.k, bias, acc, pf, pf_end);
-    epi.template tile<MR, 1>(row, p, acc);
-  }
+  typename V::T acc[MR][NV];
+  gemm_micro<V, MR, NV, Prefetch>(a, lda, b, g.k, bias, acc, pf, pf_end);
+  epi.template tile<MR, NV>(row, p, acc);
 }
 
 // Row-tail dispatch: `rows` (1..MR) picks the instantiation with exactly that many rows.
@@ -175,7 +174,7 @@ EFFNET_SIMD_INLINE void gemm_tile_rows(int64_t rows, const typename GemmDot<V>::
       return;
     }
   }
-  gemm_tile<V, MR, Epi, Prefetch>(a, lda, g, row, p, nv, epi, ahead);
+  gemm_tile<V, MR, V::kGemmNv, Epi, Prefetch>(a, lda, g, row, p, nv, epi, ahead);
 }
 
 // Whether gemm_task needs a tile for these arguments.

@@ -28,5 +28,13 @@ template void head_pool<EFFNET_SIMD_V>(const KernelArgs&);
 template void linear<EFFNET_SIMD_V>(const KernelArgs&);
 template void expand_dw<EFFNET_SIMD_V>(const KernelArgs&, const KernelArgs&);
 template float fma_burst<EFFNET_SIMD_V>(int64_t);
+#ifdef EFFNET_SIMD_V_GEMM
+// The level's second GEMM tile: a vector type that differs from EFFNET_SIMD_V in kGemmMr /
+// kGemmNv only, so only the ops built on the GEMM are instantiated for it (kernel_table's VG).
+template void pwconv_bn_act<EFFNET_SIMD_V_GEMM>(const KernelArgs&);
+template void head_pool<EFFNET_SIMD_V_GEMM>(const KernelArgs&);
+template void linear<EFFNET_SIMD_V_GEMM>(const KernelArgs&);
+template void expand_dw<EFFNET_SIMD_V_GEMM>(const KernelArgs&, const KernelArgs&);
+#endif
 }  // namespace simd
 }  // namespace effnet

@@ -18,7 +18,8 @@ struct Avx512 {
   using Mask = __mmask16;
   static constexpr int W = 16;
   // GEMM register tile: 8 rows x 2 vectors = 16 accumulators + 2 weight vectors + 1 broadcast of
-  // the 32 zmm registers; each k step is 2 weight loads + 8 broadcasts for 16 FMAs.
+  // the 32 zmm registers; each k step is 2 weight loads + 8 broadcasts for 16 FMAs. The tile AMD
+  // parts run; Intel's run Avx512Gemm8x3 (below).
   static constexpr int kGemmMr = 8;
   static constexpr int kGemmNv = 2;
   // dwconv_bn_act: channel block of kDwNv vectors, interior pixels kDwPx at a time (4 pixels x 4 vectors = 16 accumulators).
@@ -62,6 +63,15 @@ struct Avx512 {
 
  private:
   static constexpr Mask kAll = 0xFFFF;
+};
+
+// The avx512 level with an 8 x 3 GEMM tile (24 accumulators + 3 weight vectors + 1 broadcast):
+// each weight vector feeds 8 rows as before, each broadcast 3 vectors instead of 2, so a k step's
+// 11 loads cover 24 FMAs instead of 10 covering 16. Only the GEMM ops (the 1x1 convolutions, the
+// head, the classifier, the fused expand + depthwise step) are instantiated for it; which tile a
+// CPU gets: cpu/avx512/kernels.cc.
+struct Avx512Gemm8x3 : Avx512 {
+  static constexpr int kGemmNv = 3;
 };
 
 }  // namespace simd

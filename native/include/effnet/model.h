@@ -75,6 +75,7 @@ class Model {
 struct RuntimeInfo {
   std::vector<std::string> cpu_features;  // e.g. {"avx2", "fma", "avx512f"}
   std::string cpu_kernels;                // what KernelSet::fast resolves to here
+  std::string cpu_gemm_tile;              // its GEMM register tile, e.g. "8x3" (rows x vectors); "" if none
   std::vector<std::string> cpu_levels;    // every fast level this CPU can run (cpu_level values)
   bool bf16 = false;                      // precision 'bf16' runs here
   int32_t hardware_threads = 1;
