@@ -22,7 +22,7 @@ namespace {
 // Which GEMM register tile the avx512 level runs here; results do not depend on it (every output
 // is one tile's sum, in K order, from its bias). Intel Xeons get 8 x 3: on a family 6 model 207
 // part (Emerald Rapids class) the 1x1 convolutions after B0's 56x56 stage ran 10-25 % faster
-// with it alone and in whole runs (bench/RESULTS.md, "Intel Xeon"): there, an 8 x 2 tile's
+// with it, whole B0 runs 5-6 % (bench/RESULTS.md, "an Intel Xeon"): there, an 8 x 2 tile's
 // k step (2 weight vectors from L2, 8 broadcasts, 16 FMAs) waits on its loads. AMD's Zen 4 and
 // Zen 5 keep 8 x 2 (measured there against 12 x 2; 8 x 3 not yet measured on them).
 bool avx512_gemm_8x3_here() { return __builtin_cpu_is("intel"); }
