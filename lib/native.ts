@@ -138,8 +138,6 @@ export interface NativeInfo {
   hardwareThreads: number;
   /** Precision 'bf16' runs here (AVX-512 with AVX512_BF16). */
   bf16: boolean;
-  /** Precision 'bf16' runs its 1x1 convolutions on AMX tiles here (kernel level 'avx512-amx-bf16'). */
-  bf16Amx: boolean;
   cuda: CudaInfo;
 }
 

@@ -51,7 +51,6 @@ export async function infoCommand(argv: string[]): Promise<number> {
     cpuGemmTile: facts.cpuGemmTile,
     hardwareThreads: facts.hardwareThreads,
     bf16: facts.bf16,
-    bf16Amx: facts.bf16Amx,
     cuda: facts.cuda,
     sharp: sharpVersion(),
   };
@@ -66,7 +65,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     ['cpu features', report.cpuFeatures.join(' ') || '(none detected)'],
     ['cpu levels', `compiled ${report.cpuLevelsCompiled.join(' ')}; this CPU runs ${report.cpuLevels.join(' ')}; in use ${report.cpuKernels}${report.cpuGemmTile ? ` (GEMM tile ${report.cpuGemmTile})` : ''}`],
     ['threads', String(report.hardwareThreads)],
-    ['bf16', report.bf16 ? `yes${report.bf16Amx ? ', on AMX tiles' : ''} (--precision bf16)` : 'no (needs AVX-512 with AVX512_BF16)'],
+    ['bf16', report.bf16 ? "yes (--precision bf16)" : 'no (needs AVX-512 with AVX512_BF16)'],
     ['cuda', describeCuda(report.cuda)],
     ['sharp', report.sharp],
   ];

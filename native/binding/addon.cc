@@ -53,7 +53,6 @@ Napi::Value info(const Napi::CallbackInfo& cb) {
     o.Set("cpuLevelsCompiled", built);
     o.Set("hardwareThreads", ri.hardware_threads);
     o.Set("bf16", ri.bf16);
-    o.Set("bf16Amx", ri.bf16_amx);
     CudaStatus cs = cuda_status();
     Napi::Object cuda = Napi::Object::New(env);
     cuda.Set("compiled", cs.compiled);

@@ -394,7 +394,6 @@ RuntimeInfo runtime_info() {
   for (const CpuKernels* k : runnable_levels()) info.cpu_levels.push_back(k->level);
   info.hardware_threads = hardware_threads();
   info.bf16 = bf16_supported();
-  info.bf16_amx = amx_bf16_supported();
   return info;
 }
 

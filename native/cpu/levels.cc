@@ -110,20 +110,12 @@ const CpuKernels& bf16_kernels(KernelSet set, const std::string& level, const ch
   if (set == KernelSet::reference) {
     throw Error(kErrInvalidOption, "precision 'bf16' has no reference kernels (they are the fp32 oracle); use kernels 'fast'");
   }
-  if (!level.empty() && level != "avx512" && level != "avx512-bf16" && level != "avx512-amx-bf16") {
+  if (!level.empty() && level != "avx512") {
     throw Error(kErrInvalidOption, std::string("precision 'bf16' runs on the avx512 level, but ") + source + " asks for \"" +
                                   level + "\"");
   }
 #if defined(__x86_64__) || defined(__i386__)
-  if (bf16_supported()) {
-    if (level == "avx512-bf16") return avx512_bf16_kernels();
-    if (level == "avx512-amx-bf16") {
-      if (amx_bf16_supported()) return avx512_amx_bf16_kernels();
-      throw Error(kErrInvalidOption, std::string(source) + " asks for \"avx512-amx-bf16\", but this CPU or OS gives no AMX " +
-                                         "(AMX-BF16 and AMX-TILE, and Linux 5.16+ granting the tile state)");
-    }
-    return amx_bf16_supported() ? avx512_amx_bf16_kernels() : avx512_bf16_kernels();
-  }
+  if (bf16_supported()) return avx512_bf16_kernels();
 #endif
   throw Error(kErrInvalidOption,
               "precision 'bf16' needs a CPU with AVX-512 and AVX512_BF16 (AMD Zen 4 or later, Intel Cooper Lake, "
@@ -131,10 +123,6 @@ const CpuKernels& bf16_kernels(KernelSet set, const std::string& level, const ch
 }
 
 }  // namespace
-
-#if !defined(__x86_64__) && !defined(__i386__)
-bool amx_bf16_supported() { return false; }  // x86's is in cpu/avx512_bf16/kernels.cc
-#endif
 
 bool bf16_supported() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -34,18 +34,12 @@ const CpuKernels& avx512_gemm_8x3_kernels();
 const CpuKernels& neon_kernels();    // defined on aarch64 only
 // The avx512 level with bf16 1x1 convolutions (precision 'bf16'); only call when bf16_supported().
 const CpuKernels& avx512_bf16_kernels();
-// The same with the 1x1 convolutions on AMX tiles; only call when amx_bf16_supported().
-const CpuKernels& avx512_amx_bf16_kernels();
-// Whether this CPU and OS run the AMX bf16 kernels (asks the OS for the tile state, once).
-bool amx_bf16_supported();
 
 // Whether this CPU runs the bf16 kernels: the avx512 level's features plus AVX512_BF16.
 bool bf16_supported();
 
-// precision fp32: the level as below. bf16: the avx512-amx-bf16 table where amx_bf16_supported(),
-// else avx512-bf16; a level of "avx512-bf16" or "avx512-amx-bf16" pins one (a named level other
-// than those and avx512, the reference set, or a CPU without AVX512_BF16 (or AMX, for the AMX
-// table) throw kErrInvalidOption). fp16: throws (CUDA only).
+// precision fp32: the level as below. bf16: the avx512-bf16 table (a named level other than avx512,
+// the reference set, or a CPU without AVX512_BF16 throw kErrInvalidOption). fp16: throws (CUDA only).
 const CpuKernels& select_kernels(KernelSet set, const std::string& cpu_level, Precision precision = Precision::fp32);
 
 // The fast levels this CPU can run, lowest first (e.g. generic, avx2, avx512): effnet_check runs

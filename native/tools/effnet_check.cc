@@ -2,7 +2,7 @@
 // against the scalar reference, and prints a table. Exit status 1 on any failure.
 // Where the CPU runs precision 'bf16', its kernels are checked too (level "bf16"; its 1x1 ops against
 // the reference fed bf16-rounded inputs and weights, test/op_cases.cc).
-//   effnet_check [--filter SUBSTRING] [--threads N] [--level L|bf16|bf16/TABLE] [--quiet]
+//   effnet_check [--filter SUBSTRING] [--threads N] [--level L|bf16] [--quiet]
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     else if (a == "--level" && i + 1 < argc) only_level = argv[++i];
     else if (a == "--quiet") quiet = true;
     else {
-      std::fprintf(stderr, "usage: effnet_check [--filter SUBSTRING] [--threads N] [--level L|bf16|bf16/TABLE] [--quiet]\n");
+      std::fprintf(stderr, "usage: effnet_check [--filter SUBSTRING] [--threads N] [--level L|bf16] [--quiet]\n");
       return 2;
     }
   }
@@ -35,9 +35,7 @@ int main(int argc, char** argv) {
     levels.push_back(only_level);
   } else {
     for (const CpuKernels* k : runnable_levels()) levels.push_back(k->level);
-    // precision bf16 on each of its tables this CPU runs ("bf16/<table>": the table pinned).
-    if (bf16_supported()) levels.push_back("bf16/avx512-bf16");
-    if (amx_bf16_supported()) levels.push_back("bf16/avx512-amx-bf16");
+    if (bf16_supported()) levels.push_back("bf16");
   }
   int failed = 0, passed = 0;
   std::printf("%-62s %-18s %11s %11s %9s  %s\n", "case", "kernel", "max_abs", "nmse", "max_ref", "result (seed)");
@@ -45,12 +43,8 @@ int main(int argc, char** argv) {
     for (const std::string& level : levels) {
       CompileOptions options;
       options.threads = threads;
-      if (level.rfind("bf16", 0) == 0) {
-        options.precision = Precision::bf16;
-        options.cpu_level = level.size() > 5 ? level.substr(5) : "";  // "bf16": the table auto-selection picks
-      } else {
-        options.cpu_level = level;
-      }
+      if (level == "bf16") options.precision = Precision::bf16;
+      else options.cpu_level = level;
       for (const OpCase& c : op_cases()) {
         if (!filter.empty() && c.id.find(filter) == std::string::npos) continue;
         const OpCheck r = check_op_case(c, options);

@@ -17,7 +17,6 @@
 
 #include "cpu/simd/kernel_table.h"  // after the region: it only takes the addresses above
 
-namespace effnet {
 namespace {
 
 // Which GEMM register tile the avx512 level runs here; results do not depend on it (every output
@@ -29,6 +28,8 @@ namespace {
 bool avx512_gemm_8x3_here() { return __builtin_cpu_is("intel"); }
 
 }  // namespace
+
+namespace effnet {
 
 const CpuKernels& avx512_kernels() {
   static const CpuKernels k = avx512_gemm_8x3_here()

@@ -8,9 +8,9 @@
 // loads NV weight vectors and broadcasts MR scalars of A. A task's rows go in tiles of nearly equal
 // height (gemm_tile_row), a tile of fewer than MR rows on the same kernel instantiated for them;
 // the last panels, when the panel count is not a multiple of NV, on the kernel for fewer vectors;
-// lanes past N are computed on the zero pad and never stored. No K blocking: at EfficientNet's K
-// (<= 3840) a tile's B panel streams from L2 at ~8 bytes per FMA cycle, well under L2 bandwidth,
-// and skipping C reloads keeps the epilogue single-pass.
+// lanes past N are computed on the zero pad and never stored. No K blocking: at EfficientNet's K (<= 3840) a tile's B panel streams from
+// L2 at ~8 bytes per FMA cycle, well under L2 bandwidth, and skipping C reloads keeps the epilogue
+// single-pass.
 // The SE gate: a tile's MR gated rows (or all rows of a panel-outer task) are written once to a
 // per-thread scratch tile (vector multiplies) and reused by every panel of the task, so the gated
 // tensor never exists in memory.
@@ -65,7 +65,6 @@ struct Fp32Dot {
   static constexpr int64_t kStep = 1;  // k values per step
   static constexpr bool kTileAlways = false;  // A needs the scratch tile only when gated
   static constexpr bool kBf16 = false;        // B packed by pack_gemm (not pack_gemm_bf16)
-  static constexpr bool kAmx = false;         // whole 32-value K chunks on AMX tiles (gemm_amx.h)
   // Floats of one packed panel of W output channels (the same in pack_gemm_panels).
   static constexpr int64_t panel_floats(int64_t k) { return k * V::W; }
   // Row r of the MR-row tile at `row` is at rows + r * lda(k).
@@ -144,16 +143,6 @@ EFFNET_SIMD_INLINE void gemm_micro(const typename GemmDot<V>::A* __restrict a, i
   for (; kk < steps; ++kk) step(kk);
 }
 
-// The AMX form of gemm_micro and the tile unit's set-up around a task (cpu/simd/gemm_amx.h, for
-// a Dot with kAmx; declared here so that the generic loops can name them).
-template <class V, int MR, int NV>
-void gemm_micro_amx(const typename GemmDot<V>::A* a, int64_t lda, const float* b, int64_t k, const float* bias,
-                    typename V::T (&acc)[MR][NV], const char* pf, const char* pf_end);
-template <class V>
-void amx_task_begin();
-template <class V>
-void amx_task_end();
-
 // One tile: MR rows from `row`, panels [p, p + nv), NV = nv (1..V::kGemmNv: fewer for the last
 // panels of an N that is not a whole number of NV-panel groups), dispatched down from NV.
 // With Prefetch, the tile also takes its handout of the next op's weights from `ahead`.
@@ -171,8 +160,7 @@ void gemm_tile(const typename GemmDot<V>::A* a, int64_t lda, const GemmArgs& g, 
   const float* b = g.b + p * GemmDot<V>::panel_floats(g.k);
   const float* bias = g.bias + p * V::W;
   typename V::T acc[MR][NV];
-  if constexpr (GemmDot<V>::kAmx) gemm_micro_amx<V, MR, NV>(a, lda, b, g.k, bias, acc, pf, pf_end);
-  else gemm_micro<V, MR, NV, Prefetch>(a, lda, b, g.k, bias, acc, pf, pf_end);
+  gemm_micro<V, MR, NV, Prefetch>(a, lda, b, g.k, bias, acc, pf, pf_end);
   epi.template tile<MR, NV>(row, p, acc);
 }
 
@@ -210,11 +198,10 @@ constexpr int64_t gemm_tile_row(int64_t m, int64_t tiles, int64_t t) { return m 
 // on every run. There the panels go outer: each panel pair is read once, by every row tile in turn,
 // while the next pair is prefetched, so the weights stream in under the arithmetic instead of
 // before it (row tiles outer read all the weights during the first row tile, with 1/7 of the work
-// to hide them). Only while the panel group stays in L1 (kGemmPanelOuterPairBytes: K <= 320 in
-// fp32 with AVX-512's 8 x 2 tile, K <= 213 with 8 x 3, whose group is 3 panels): a larger group
-// is re-read from L2 by every row tile, along with rows of A that no longer stay in L1, and B0's
-// 7x7 projects (K = 1152) went from 0.124 to 0.139 ms. The task's A rows are prepared once, all
-// together, so they must fit the tile (gemm_tile_capacity).
+// to hide them). Only while the pair stays in L1 (kGemmPanelOuterPairBytes: K <= 320 in fp32 on
+// AVX-512): a larger pair is re-read from L2 by every row tile, along with rows of A that no longer
+// stay in L1, and B0's 7x7 projects (K = 1152) went from 0.124 to 0.139 ms. The task's A rows are
+// prepared once, all together, so they must fit the tile (gemm_tile_capacity).
 // gemm_task's loops; with Prefetch, each tile takes a handout of the next op's weights.
 template <class V, class Epi, bool Prefetch>
 void gemm_task_tiles(const GemmArgs& g, int64_t r0, int64_t r1, int64_t p0, int64_t p1, float* a_tile, const Epi& epi,
@@ -255,10 +242,8 @@ void gemm_task(const GemmArgs& g, int64_t r0, int64_t r1, int64_t p0, int64_t p1
                const TaskAhead& next = {}) {
   constexpr int MR = V::kGemmMr, NV = V::kGemmNv;
   AheadCursor ahead(next, ceil_div(r1 - r0, MR) * ceil_div(p1 - p0, NV));
-  if constexpr (GemmDot<V>::kAmx) amx_task_begin<V>();
   if (ahead.done()) gemm_task_tiles<V, Epi, false>(g, r0, r1, p0, p1, a_tile, epi, ahead);
   else gemm_task_tiles<V, Epi, true>(g, r0, r1, p0, p1, a_tile, epi, ahead);
-  if constexpr (GemmDot<V>::kAmx) amx_task_end<V>();
 }
 
 }  // namespace simd

@@ -33,7 +33,6 @@ struct Bf16Dot {
   static constexpr int64_t kStep = 2;
   static constexpr bool kTileAlways = true;
   static constexpr bool kBf16 = true;
-  static constexpr bool kAmx = false;
   static constexpr int64_t panel_floats(int64_t k) { return ceil_div(k, 2) * V::W; }  // 2 bf16 per float
   static constexpr int64_t lda(int64_t k) { return ceil_div(k, 2); }
 

@@ -78,7 +78,6 @@ struct RuntimeInfo {
   std::string cpu_gemm_tile;              // its GEMM register tile, e.g. "8x3" (rows x vectors); "" if none
   std::vector<std::string> cpu_levels;    // every fast level this CPU can run (cpu_level values)
   bool bf16 = false;                      // precision 'bf16' runs here
-  bool bf16_amx = false;                  // ... with its 1x1 convolutions on AMX tiles
   int32_t hardware_threads = 1;
 };
 RuntimeInfo runtime_info();
