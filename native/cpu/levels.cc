@@ -50,12 +50,14 @@ struct Level {
 // pinned-tile avx512 tables come before avx512 so that auto-selection (the last supported) and
 // the peak probe (the widest runnable) land on avx512 itself.
 const std::vector<Level>& levels() {
+  // The avx512 level's features, one list for its three tables (the tile chosen or pinned).
+  const std::vector<const char*> kAvx512Features = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"};
   static const std::vector<Level> table = {
       {"generic", {}, [] { return &generic_kernels(); }},
       {"avx2", {"avx2", "fma"}, EFFNET_X86_LEVEL(avx2_kernels)},
-      {"avx512-8x2", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"}, EFFNET_X86_LEVEL(avx512_gemm_8x2_kernels)},
-      {"avx512-8x3", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"}, EFFNET_X86_LEVEL(avx512_gemm_8x3_kernels)},
-      {"avx512", {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"}, EFFNET_X86_LEVEL(avx512_kernels)},
+      {"avx512-8x2", kAvx512Features, EFFNET_X86_LEVEL(avx512_gemm_8x2_kernels)},
+      {"avx512-8x3", kAvx512Features, EFFNET_X86_LEVEL(avx512_gemm_8x3_kernels)},
+      {"avx512", kAvx512Features, EFFNET_X86_LEVEL(avx512_kernels)},
       {"neon", {"neon"}, EFFNET_ARM64_LEVEL(neon_kernels)},
   };
   return table;
